@@ -18,10 +18,13 @@ $(STAMP): requirements.txt pyproject.toml
 env: $(STAMP)
 
 lab: env  ## create/reuse the environment and open the first lesson in JupyterLab
-	$(BIN)/jupyter lab notebooks/00_welcome.ipynb
+	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/00_welcome.ipynb
+
+# The folders that exist: a learner's pack has no tests/ of ours and no solutions/.
+SUITE  := $(wildcard tests notebooks solutions exercises)
 
 test: env  ## unit tests + every notebook under nbval (stored outputs compared), in parallel
-	$(PY) -m pytest -n $(JOBS) --dist loadscope $(NBVAL) tests notebooks solutions exercises
+	$(PY) -m pytest -n $(JOBS) --dist loadscope $(NBVAL) $(SUITE)
 
 exercises: env  ## rebuild exercises/ from solutions/
 	$(PY) -m helpers.exercise_build
@@ -31,6 +34,9 @@ outputs: env  ## re-execute lessons and solutions so their stored outputs are fr
 
 bench: env  ## time every notebook and the whole suite
 	$(PY) scripts/bench_notebooks.py
+
+student-pack: env  ## dist/autograd-sharp-edges-student.zip: lessons, exercises, helpers; no solutions
+	$(PY) -m helpers.student_pack
 
 clean:
 	rm -rf $(VENV) build *.egg-info
