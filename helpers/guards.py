@@ -5,7 +5,7 @@ from typing import Any
 
 import torch
 
-from helpers.checking import NotAnswered, WrongAnswer, is_unanswered
+from helpers.checking import NotAnswered, WrongAnswer, call_learner, is_unanswered
 
 
 def require_tensor(value: Any, name: str) -> torch.Tensor:
@@ -59,3 +59,38 @@ def require_close(actual: Any, expected: torch.Tensor, what: str, *, inputs: str
     if zero_hint and not actual.any() and expected.any():
         hint = zero_hint
     raise WrongAnswer(f"{what}{where}{at} is {got:.4g}, expected {want:.4g}.", hint)
+
+
+def output_of(fn: Any, x: torch.Tensor, *args: Any, name: str) -> torch.Tensor:
+    """Call the learner's function on x; the result must be a float tensor of x's shape."""
+    y = call_learner(fn, x, *args, name=name)
+    if y is None:
+        raise WrongAnswer(f"{name} returned None.", "Did you forget the `return` statement?")
+    y = require_tensor(y, f"the result of {name}")
+    if y.shape != x.shape:
+        raise WrongAnswer(f"for an input of shape {tuple(x.shape)}, {name} returned shape {tuple(y.shape)}.",
+                          "Work elementwise: the output has the same shape as x.")
+    if not y.is_floating_point():
+        raise WrongAnswer(f"{name} returned a {y.dtype} tensor; it should be floating point like x.",
+                          "A cast to an integer dtype cuts the graph (lesson 04): keep the rounded values as floats.")
+    return y
+
+
+def grad_of(y: torch.Tensor, x: torch.Tensor, upstream: torch.Tensor, name: str) -> torch.Tensor:
+    """d(sum(upstream * y))/dx through the learner's graph; a broken graph becomes feedback."""
+    if not y.requires_grad:
+        raise WrongAnswer(f"the output of {name} does not require grad, so no gradient can reach x.",
+                          "Something detached all of it: only the difference q(x) - x should be detached; x must stay on the path.")
+    (g,) = call_learner(torch.autograd.grad, (y * upstream).sum(), x, allow_unused=True, name=f"backward through {name}")
+    return torch.zeros_like(x) if g is None else g
+
+
+def first_bad(actual: torch.Tensor, expected: torch.Tensor, atol: float = 1e-5) -> int | None:
+    """Flat index of the first element that differs, or None when all agree."""
+    bad = ~torch.isclose(actual.detach().to(expected.dtype).flatten(), expected.flatten(), atol=atol, rtol=1e-4)
+    return int(bad.nonzero()[0]) if bad.any() else None
+
+
+def value_at(x: torch.Tensor, i: int) -> str:
+    """Element i of x (flattened), formatted for a message."""
+    return f"{x.flatten()[i].item() + 0.0:.4g}"  # + 0.0 turns -0.0 into 0.0

@@ -8,29 +8,10 @@ from torch import nn
 
 from helpers.checking import NotAnswered, WrongAnswer, call_learner, exercise, is_unanswered
 from helpers.guards import require_tensor
+from helpers.predictions import judge_predictions
 
 NOT_LEAF_HINT = ("Multiplying a tensor that already requires grad (randn(..., requires_grad=True) * 0.01) makes a new, "
                  "non-leaf tensor with a grad_fn. Scale first, then switch the flag on the result: (...).requires_grad_().")
-
-
-def judge_predictions(answer: Any, truth: dict[str, Any], hints: dict[str, str], name: str) -> None:
-    """Compare a dict of predictions with PyTorch's answers; one hint per wrong item."""
-    if is_unanswered(answer):
-        raise NotAnswered()
-    if not isinstance(answer, dict):
-        raise WrongAnswer(f"{name} should be a dict, but it is a {type(answer).__name__}.",
-                          "Copy the template from the exercise and fill in every value.")
-    missing = [k for k in truth if k not in answer]
-    if missing:
-        raise WrongAnswer(f"{name} has no entry for {', '.join(repr(k) for k in missing)}.",
-                          "Keep every key of the template exactly as written and fill in each value.")
-    blank = [k for k in truth if answer[k] is Ellipsis]
-    if blank:
-        raise WrongAnswer(f"{name}[{blank[0]!r}] is still `...`.", "Fill in every value before checking.")
-    wrong = [k for k in truth if not (answer[k] is truth[k] or (isinstance(answer[k], str) and answer[k] == truth[k]))]
-    if wrong:
-        said = ", ".join(f"{k!r} (you said {answer[k]!r}, PyTorch says {truth[k]!r})" for k in wrong)
-        raise WrongAnswer(f"{len(wrong)} of {len(truth)} wrong: {said}.", " ".join(f"{k}: {hints[k]}" for k in wrong))
 
 
 def seed_from(gen: torch.Generator) -> int:

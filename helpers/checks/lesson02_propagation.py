@@ -8,7 +8,8 @@ import torch
 from torch import nn
 
 from helpers.checking import WrongAnswer, call_learner, exercise
-from helpers.checks.lesson01_requires_grad import small_mlp, judge_predictions
+from helpers.checks.lesson01_requires_grad import small_mlp
+from helpers.predictions import judge_predictions
 from helpers.guards import require_close, require_tensor
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import torch
 
 from helpers.checking import WrongAnswer, call_learner, exercise, is_unanswered
-from helpers.checks.lesson01_requires_grad import judge_predictions
+from helpers.predictions import judge_predictions
 from helpers.guards import require_close, require_tensor
 
 LEAF_HINTS = {

@@ -7,47 +7,7 @@ import torch
 
 from helpers.checking import NotAnswered, WrongAnswer, call_learner, exercise, is_unanswered
 from helpers.guards import require_bool, require_close, require_tensor
-
-
-def _as_number(value: Any) -> float | None:
-    """A plain number from an int, float or one-element real tensor; None for anything else."""
-    if isinstance(value, torch.Tensor) and value.numel() == 1 and not value.is_complex():
-        value = value.item()
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
-
-
-def check_predictions(answer: Any, truth: dict[str, Any], hints: dict[str, str], name: str) -> None:
-    """A dict of predictions must match `truth` key by key; the first wrong key gets its own hint."""
-    if is_unanswered(answer):
-        raise NotAnswered()
-    keys = ", ".join(repr(k) for k in truth)
-    if not isinstance(answer, dict):
-        raise WrongAnswer(f"{name} should be a dict with the keys {keys}, but it is a {type(answer).__name__}.",
-                          "Write it as {'a': ..., 'b': ...}, one entry per tensor in the question.")
-    if answer and all(is_unanswered(v) for v in answer.values()):
-        raise NotAnswered()
-    if set(answer) != set(truth):
-        raise WrongAnswer(f"{name} has the keys {sorted(map(str, answer))}; it needs exactly the keys {keys}.",
-                          "One entry per name in the question.")
-    wrong: list[tuple[str, Any]] = []
-    for key, expected in truth.items():
-        given = answer[key]
-        if is_unanswered(given):
-            raise WrongAnswer(f"{name}[{key!r}] is still `...`.", "Replace every `...` with your prediction.")
-        if isinstance(expected, bool):
-            given = require_bool(given, f"{name}[{key!r}]")
-            right = given == expected
-        else:
-            number = _as_number(given)
-            if number is None:
-                raise WrongAnswer(f"{name}[{key!r}] should be a number, but it is {given!r}.", "Write a plain number such as 0 or 2.0.")
-            right, given = abs(number - expected) <= 1e-6 * (1 + abs(expected)), number
-        if not right:
-            wrong.append((key, given))
-    if wrong:
-        key, given = wrong[0]
-        others = f" ({len(wrong) - 1} more wrong after this one)" if len(wrong) > 1 else " (the only wrong one)"
-        raise WrongAnswer(f"{name}[{key!r}]: you said {given!r}, PyTorch says {truth[key]!r}{others}.", hints[key])
+from helpers.predictions import judge_predictions
 
 
 def _tensors_0401() -> dict[str, torch.Tensor]:
@@ -73,11 +33,11 @@ def predict_flags(requires_grad: Any, has_grad_fn: Any, gen: torch.Generator) ->
     tensors = _tensors_0401()
     if is_unanswered(requires_grad):
         raise WrongAnswer("requires_grad is not answered yet.", "Fill in both dicts before checking.")
-    check_predictions(requires_grad, {k: t.requires_grad for k, t in tensors.items()}, _HINTS_0401, "requires_grad")
+    judge_predictions(requires_grad, {k: t.requires_grad for k, t in tensors.items()}, _HINTS_0401, "requires_grad")
     if is_unanswered(has_grad_fn):
         raise WrongAnswer("your requires_grad predictions are all right; has_grad_fn is not answered yet.",
                           "Fill in has_grad_fn too.")
-    check_predictions(has_grad_fn, {k: t.grad_fn is not None for k, t in tensors.items()}, _HINTS_0401, "has_grad_fn")
+    judge_predictions(has_grad_fn, {k: t.grad_fn is not None for k, t in tensors.items()}, _HINTS_0401, "has_grad_fn")
     return "all 14 predictions match PyTorch."
 
 
@@ -110,7 +70,7 @@ _HINTS_0402 = {
 @exercise("04.2", "which lines raise?")
 def predict_raises(raises: Any, gen: torch.Generator) -> str:
     truth = {key: _raises(make) for key, make in _SNIPPETS_0402.items()}
-    check_predictions(raises, truth, _HINTS_0402, "raises")
+    judge_predictions(raises, truth, _HINTS_0402, "raises")
     return "all six predictions match PyTorch."
 
 

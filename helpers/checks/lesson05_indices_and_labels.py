@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from helpers.checking import WrongAnswer, call_learner, exercise
-from helpers.checks.lesson04_integer_tensors import check_predictions
+from helpers.predictions import judge_predictions
 from helpers.guards import require_close, require_tensor
 
 
@@ -40,7 +40,7 @@ _HINTS_0501 = {
 
 @exercise("05.1", "whose .grad is None?")
 def grad_is_none_rule(grad_is_none: Any, gen: torch.Generator) -> str:
-    check_predictions(grad_is_none, _grads_0501(), _HINTS_0501, "grad_is_none")
+    judge_predictions(grad_is_none, _grads_0501(), _HINTS_0501, "grad_is_none")
     return "all seven predictions match PyTorch."
 
 

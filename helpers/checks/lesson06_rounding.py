@@ -7,7 +7,7 @@ from typing import Any, Callable
 import torch
 
 from helpers.checking import WrongAnswer, call_learner, exercise
-from helpers.checks.lesson04_integer_tensors import check_predictions
+from helpers.predictions import judge_predictions
 from helpers.guards import require_tensor
 
 _EXPRESSIONS_0601: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
@@ -33,7 +33,7 @@ def predict_grads(grads: Any, gen: torch.Generator) -> str:
         x = torch.tensor(2.5, requires_grad=True)
         f(x).backward()
         truth[key] = x.grad.item()
-    check_predictions(grads, truth, _HINTS_0601, "grads")
+    judge_predictions(grads, truth, _HINTS_0601, "grads")
     return "all five gradients match autograd."
 
 
@@ -58,7 +58,7 @@ _HINTS_0602 = {
 @exercise("06.2", "predict rounded values")
 def predict_values(values: Any, gen: torch.Generator) -> str:
     truth = {key: make().item() for key, make in _VALUES_0602.items()}
-    check_predictions(values, truth, _HINTS_0602, "values")
+    judge_predictions(values, truth, _HINTS_0602, "values")
     return "all six values match PyTorch."
 
 

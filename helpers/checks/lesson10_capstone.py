@@ -7,7 +7,8 @@ from typing import Any
 import torch
 
 from helpers.checking import WrongAnswer, exercise
-from helpers.checks.lesson07_ste import ZERO_GRAD, first_bad, grad_of, output_of, value_at
+from helpers.checks.lesson07_ste import ZERO_GRAD
+from helpers.guards import first_bad, grad_of, output_of, value_at
 from helpers.quantization import train_qat
 
 SCALE_HINT = "scale = max|w| / (2**(bits-1) - 1): the largest |w| lands on the largest integer code, 2**(bits-1) - 1."
