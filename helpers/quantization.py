@@ -40,13 +40,6 @@ def fake_quantize(w: torch.Tensor, bits: int, rounding: Callable[[torch.Tensor],
     return scale * rounding(w / scale).clamp(-(2 ** (bits - 1)), 2 ** (bits - 1) - 1)
 
 
-def quantize_activation(h: torch.Tensor, bits: int, max_value: float) -> torch.Tensor:
-    """Unsigned fake quantization of activations on [0, max_value], clipped STE gradient."""
-    scale = max_value / (2**bits - 1)
-    clipped = h.clamp(0.0, max_value)  # clamp's gradient is 1 inside [0, max_value], 0 outside
-    return scale * ste_round(clipped / scale)
-
-
 def make_data(n: int = 256, seed: int = 0) -> tuple[torch.Tensor, torch.Tensor]:
     """A smooth 2-D regression problem, the same for every run with the same seed."""
     gen = torch.Generator().manual_seed(seed)

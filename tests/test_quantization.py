@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 import torch
 
-from helpers.quantization import (Adam, fake_quantize, init_mlp, make_data, mlp, quantize_activation, single_thread,
+from helpers.quantization import (Adam, fake_quantize, init_mlp, make_data, mlp, single_thread,
                                   soft_round, ste_round, train_qat, weight_scale)
 
 
@@ -42,15 +42,6 @@ def test_fake_quantize_matches_pytorch_values_and_gradient(bits: int) -> None:
     assert torch.allclose(codes, torch.round(codes), atol=1e-4) and codes.abs().max() <= 2 ** (bits - 1) - 1 + 1e-4
     assert torch.equal(torch.autograd.grad(ours.sum(), w)[0], torch.ones_like(w))
     assert not torch.autograd.grad(fake_quantize(w, bits, torch.round).sum(), w)[0].any()
-
-
-def test_quantize_activation_clips_and_masks_the_gradient() -> None:
-    h = torch.tensor([-1.0, 0.1, 0.7, 1.9, 2.5], requires_grad=True)
-    y = quantize_activation(h, 4, 2.0)
-    step = 2.0 / 15
-    assert torch.allclose(y, step * torch.round(h.detach().clamp(0, 2) / step))
-    y.sum().backward()
-    assert torch.equal(h.grad, torch.tensor([0.0, 1.0, 1.0, 1.0, 0.0]))
 
 
 def test_adam_matches_torch_optim() -> None:
