@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed-stamp
 JOBS   ?= 2
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 300
 
-.PHONY: env lab test exercises outputs bench grade progress student-pack clean
+.PHONY: env lab test exercises outputs bench bench-grader grade progress student-pack clean
 
 # One environment in the repo, everything pinned in requirements.txt; remade when that changes.
 $(STAMP): requirements.txt pyproject.toml
@@ -34,6 +34,16 @@ outputs: env  ## re-execute lessons and solutions so their stored outputs are fr
 
 bench: env  ## time every notebook and the whole suite
 	$(PY) scripts/bench_notebooks.py
+
+grade: env  ## grade a class: make grade SUBMISSIONS=path/to/class (writes gradebook/)
+	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=path/to/class"; exit 2; }
+	$(PY) -m helpers.grade $(SUBMISSIONS) --out gradebook/gradebook.csv --jobs $(JOBS)
+
+progress: env  ## run your exercises/ the way the grader does and list what is done
+	$(PY) -m helpers.grade --progress exercises
+
+bench-grader: env  ## time the grader on a generated class of 40 learners, --jobs 1 and 2
+	$(PY) scripts/bench_grader.py
 
 student-pack: env  ## dist/autograd-sharp-edges-student.zip: lessons, exercises, helpers; no solutions
 	$(PY) -m helpers.student_pack

@@ -15,6 +15,10 @@ def require_tensor(value: Any, name: str) -> torch.Tensor:
     if not isinstance(value, torch.Tensor):
         raise WrongAnswer(f"{name} should be a torch.Tensor, but it is a {type(value).__name__}.",
                           "Build it with torch.tensor(...) or another torch function.")
+    # type(), not isinstance: a Tensor subclass can override every torch function, allclose included
+    if type(value) not in (torch.Tensor, torch.nn.Parameter):
+        raise WrongAnswer(f"{name} should be a plain torch.Tensor, but it is a {type(value).__name__} (a Tensor subclass).",
+                          "Return the tensor that torch operations give you, not an object of your own class.")
     return value
 
 

@@ -8,8 +8,15 @@ import torch
 
 from helpers.checking import run_check
 from helpers.quantization import fake_quantize as reference_fake_quantize
-from helpers.quantization import quantize_activation as reference_quantize_activation
 from helpers.quantization import ste_round
+
+
+def reference_quantize_activation(h: torch.Tensor, bits: int, max_value: float) -> torch.Tensor:
+    """A right answer, kept in the tests (not in helpers/, which ships to learners)."""
+    scale = max_value / (2**bits - 1)
+    inside = h.clamp(0.0, max_value)  # clamp's gradient is 1 inside the range, 0 outside
+    return scale * ste_round(inside / scale)
+
 
 SEEDS = [0, 1, 7, 12345]
 

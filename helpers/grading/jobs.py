@@ -1,0 +1,63 @@
+"""The unit of work: one learner's notebook for one assignment, graded on a pool of threads."""
+from __future__ import annotations
+
+import sys
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from pathlib import Path
+
+from tqdm import tqdm
+
+from helpers.grading import collect, report
+from helpers.grading.runner import Settings, run_notebook
+
+
+def jobs_for(learner: str, folder: Path, assignments: list, reference: dict) -> tuple[list, list[str], list[str]]:
+    """(assignment, relative file, code or failure) per assignment, learner notes, review flags."""
+    chosen, notes = collect.match_files(collect.notebook_files(folder), assignments, folder)
+    jobs, flags = [], set()
+    for assignment in assignments:
+        path = chosen.get(assignment.name)
+        rel = path.relative_to(folder).as_posix() if path else None
+        try:
+            code = collect.read_code_cells(path) if path else None
+        except collect.NotANotebook as bad:
+            code = bad
+        if isinstance(code, list):
+            flags |= set(collect.review_flags(code)) - reference.get(assignment.name, set())
+        jobs.append((learner, assignment, rel, code))
+    review = [f for f in collect.REVIEW if f in flags]
+    return jobs, notes, review
+
+
+def grade_job(job: tuple, settings: Settings) -> dict:
+    """Run and check one notebook (or record why it could not run); never raises."""
+    learner, assignment, rel, code = job
+    if code is None:
+        return report.notebook_record(assignment, None, "missing", [], {})
+    if isinstance(code, collect.NotANotebook):
+        return report.notebook_record(assignment, rel, "not a notebook", [str(code)], {})
+    exercises = [(i, list(n)) for i, n in assignment.exercises]
+    try:
+        status, notes, results = run_notebook(code, exercises, settings)
+    except Exception as exc:  # noqa: BLE001  (a grader failure must not lose the learner's row)
+        status, notes, results = "grader error", [f"the grader failed: {type(exc).__name__}: {exc}"], {}
+    checked = collect.lessons_checked(code)
+    if status == "ok" and checked and assignment.lesson not in checked:
+        status = "wrong lesson"
+        notes.append(f"its check cells are for lesson {', '.join(sorted(checked))}, not {assignment.lesson}")
+    return report.notebook_record(assignment, rel, status, notes, results)
+
+
+def run_all(jobs: list, settings: Settings, n: int) -> dict[int, dict]:
+    """Grade every job on `n` threads (each drives its own kernel process), with a progress bar on a terminal."""
+    pool = ThreadPoolExecutor(max_workers=n)
+    out = {}
+    try:
+        with tqdm(total=len(jobs), unit="nb", disable=not sys.stderr.isatty(), desc="grading") as bar:
+            futures = {pool.submit(grade_job, job, settings): id(job) for job in jobs}
+            for future in as_completed(futures):
+                out[futures[future]] = future.result()
+                bar.update(1)
+    finally:  # on Ctrl-C: drop queued notebooks; running ones finish and shut their kernels down
+        pool.shutdown(wait=True, cancel_futures=True)
+    return out
