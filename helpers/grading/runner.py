@@ -67,6 +67,9 @@ class _Client(NotebookClient):
         return await super()._async_handle_timeout(timeout, cell)
 
 
+
+PRELUDE = "get_ipython().keepkernel_on_exit = True\nget_ipython().ask_exit = lambda: None"
+
 def run_notebook(sources: list[str], exercises: list[tuple[str, list[str]]],
                  settings: Settings) -> tuple[str, list[str], dict[str, dict]]:
     """Run and check one notebook; return (status, notes, results by exercise id)."""
@@ -117,8 +120,9 @@ def _execute(sources: list[str], skip: set[int], exercises: list, settings: Sett
 def _execute_in(job: Path, sources: list[str], skip: set[int], exercises: list, settings: Settings) -> _Run:
     work = job / "work"
     (work / "tmp").mkdir(parents=True)
-    # `exit()` in a learner's cell would stop the kernel a moment later, in some other cell: keep it alive.
-    cells = [new_code_cell("get_ipython().keepkernel_on_exit = True")]
+    # `exit()` / `quit()` in a learner's cell would stop the kernel a moment later, in some other cell.
+    # Setting keepkernel_on_exit is not enough (ipykernel's exit() resets it), so asking to exit does nothing.
+    cells = [new_code_cell(PRELUDE)]
     for index, source in enumerate(sources):
         if index not in skip:
             cells.append(new_code_cell(source, metadata={"grader_index": index}))
