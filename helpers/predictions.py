@@ -29,7 +29,7 @@ def _matches(given: Any, expected: Any, label: str) -> tuple[bool, Any]:
     if expected is None:
         return given is None, given
     if isinstance(expected, str) and not isinstance(given, str):
-        raise WrongAnswer(f"{label} should be a string such as {expected[:0]!r}..., but it is {given!r}.",
+        raise WrongAnswer(f"{label} should be a string, a name in quotes, but it is {given!r}.",
                           "Write the name in quotes, exactly as PyTorch prints it.")
     return given == expected, given
 

@@ -57,14 +57,17 @@ def main() -> int:
         kernel, cells = time_notebook(path)
         flag = "  <- over 5 s" if cells > 5 and path.parent.name == "notebooks" else ""
         print(f"{str(path.relative_to(ROOT)):48} {kernel:6.2f}s {cells:6.2f}s{flag}")
-    start = time.perf_counter()
-    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", str(cores), "--dist", "loadscope", *NBVAL,
-                             *FOLDERS], cwd=ROOT, capture_output=True, text=True)
-    suite = time.perf_counter() - start
     floor = len(paths) * floor_one / cores
-    print(f"\nnbval suite, {len(paths)} notebooks on {cores} cores: {suite:.1f} s "
-          f"(floor {floor:.1f} s, ratio {suite / floor:.2f}); pytest said: {result.stdout.strip().splitlines()[-1]}")
-    return result.returncode
+    returncode = 0
+    for workers in (cores, cores + 1):  # make test uses cores + 1: a worker idles while its kernel starts
+        start = time.perf_counter()
+        result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-n", str(workers), "--dist", "loadscope",
+                                 *NBVAL, *FOLDERS], cwd=ROOT, capture_output=True, text=True)
+        suite = time.perf_counter() - start
+        returncode |= result.returncode
+        print(f"nbval suite, {len(paths)} notebooks, {workers} workers on {cores} cores: {suite:.1f} s "
+              f"(floor {floor:.1f} s, ratio {suite / floor:.2f}); pytest: {result.stdout.strip().splitlines()[-1]}")
+    return returncode
 
 
 if __name__ == "__main__":
