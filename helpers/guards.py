@@ -65,18 +65,18 @@ def require_close(actual: Any, expected: torch.Tensor, what: str, *, inputs: str
     raise WrongAnswer(f"{what}{where}{at} is {got:.4g}, expected {want:.4g}.", hint)
 
 
-def output_of(fn: Any, x: torch.Tensor, *args: Any, name: str) -> torch.Tensor:
-    """Call the learner's function on x; the result must be a float tensor of x's shape."""
-    y = call_learner(fn, x, *args, name=name)
+def output_of(fn: Any, x: torch.Tensor, *args: Any, name: str, call: tuple[Any, ...] | None = None) -> torch.Tensor:
+    """The learner's fn(x, *args) (or fn(*call)): a floating tensor of x's shape, else feedback."""
+    y = call_learner(fn, *(call if call is not None else (x, *args)), name=name)
     if y is None:
         raise WrongAnswer(f"{name} returned None.", "Did you forget the `return` statement?")
     y = require_tensor(y, f"the result of {name}")
     if y.shape != x.shape:
         raise WrongAnswer(f"for an input of shape {tuple(x.shape)}, {name} returned shape {tuple(y.shape)}.",
-                          "Work elementwise: the output has the same shape as x.")
+                          "Work elementwise: the output has the same shape as x (no sum, no mean).")
     if not y.is_floating_point():
         raise WrongAnswer(f"{name} returned a {y.dtype} tensor; it should be floating point like x.",
-                          "A cast to an integer dtype cuts the graph (lesson 04): keep the rounded values as floats.")
+                          "A cast to an integer dtype cuts the graph (lesson 04): keep the values as floats.")
     return y
 
 

@@ -7,22 +7,8 @@ from typing import Any
 import pytest
 import torch
 
-from helpers.checking import run_check
+from check_helpers import SEEDS, assert_fails, verdict
 from helpers.quantization import soft_round as reference_soft_round
-
-SEEDS = [0, 1, 7, 12345]
-
-
-def verdict(exercise_id: str, seed: int = 0, **answers: Any):
-    return run_check(exercise_id, answers, seed=seed)
-
-
-def assert_fails(exercise_id: str, hint_part: str, **answers: Any) -> None:
-    for seed in SEEDS[:2]:
-        result = verdict(exercise_id, seed, **answers)
-        assert result.status == "failed", result.text()
-        assert hint_part in result.hint, result.text()
-
 
 # 07.1 ste_round ------------------------------------------------------------------------------------
 

@@ -6,24 +6,10 @@ from typing import Any
 import torch
 
 from helpers.checking import WrongAnswer, call_learner, exercise
-from helpers.guards import require_tensor
+from helpers.guards import output_of, require_tensor
 from helpers.soft_functions import soft_floor_sigmoid
 
 ZERO_GRAD = "your gradient is all zeros: torch.floor (or round) is still on the gradient path; only smooth pieces may carry it."
-
-
-def result_of(fn: Any, x: torch.Tensor, *args: Any, name: str, call: tuple[Any, ...] | None = None) -> torch.Tensor:
-    """The learner's fn(x, *args) (or fn(*call)): a floating tensor of x's shape."""
-    y = call_learner(fn, *(call if call is not None else (x, *args)), name=name)
-    if y is None:
-        raise WrongAnswer(f"{name} returned None.", "Did you forget the `return` statement?")
-    y = require_tensor(y, f"the result of {name}")
-    if y.shape != x.shape:
-        raise WrongAnswer(f"for an input of shape {tuple(x.shape)}, {name} returned shape {tuple(y.shape)}.",
-                          "Work elementwise: the output has the same shape as x (no sum, no mean).")
-    if not y.is_floating_point():
-        raise WrongAnswer(f"{name} returned a {y.dtype} tensor.", "Keep floats: a cast to an integer dtype cuts the graph.")
-    return y
 
 
 def slope_of(y: torch.Tensor, x: torch.Tensor, name: str) -> torch.Tensor:
@@ -55,7 +41,7 @@ def away_from_integers(n: int, gen: torch.Generator, margin: float, dtype: torch
 @exercise("08.1", "soft_floor(x, sharpness) that tends to floor")
 def check_soft_floor(soft_floor: Any, gen: torch.Generator) -> str:
     x = away_from_integers(40, gen, 0.1).reshape(8, 5)
-    y = result_of(soft_floor, x, 50.0, name="soft_floor").detach()
+    y = output_of(soft_floor, x, 50.0, name="soft_floor").detach()
     err = (y - torch.floor(x)).abs().nan_to_num(nan=9.0)
     if err.max() >= 0.05:
         i = int(err.argmax())
@@ -65,8 +51,8 @@ def check_soft_floor(soft_floor: Any, gen: torch.Generator) -> str:
         raise WrongAnswer(f"at x = {at(x, i)}, sharpness 50, your soft_floor is {at(y, i)}; floor(x) = {at(torch.floor(x), i)} "
                           "(allowed distance 0.05).", hint)
     x = away_from_integers(12, gen, 0.02, torch.float64).requires_grad_(True)
-    y2 = result_of(soft_floor, x, 2.0, name="soft_floor")
-    same = torch.allclose(y2.detach(), result_of(soft_floor, x.detach(), 50.0, name="soft_floor").to(x.dtype))
+    y2 = output_of(soft_floor, x, 2.0, name="soft_floor")
+    same = torch.allclose(y2.detach(), output_of(soft_floor, x.detach(), 50.0, name="soft_floor").to(x.dtype))
     knob = "soft_floor(x, 2.0) and soft_floor(x, 50.0) are the same: use the sharpness argument, the knob of the steepness."
     g = slope_of(y2, x, "soft_floor")
     i = int(g.nan_to_num(nan=-1.0).argmin())
@@ -74,7 +60,7 @@ def check_soft_floor(soft_floor: Any, gen: torch.Generator) -> str:
         hint = ZERO_GRAD if not g.any() else knob if same else "At moderate sharpness the slope should be positive everywhere."
         raise WrongAnswer(f"at x = {at(x, i)}, sharpness 2, your gradient is {at(g, i)}.", hint)
     ints = torch.arange(-4, 5, dtype=torch.float64)
-    below, above = (result_of(soft_floor, ints + d, 2.0, name="soft_floor").detach() for d in (-1e-6, 1e-6))
+    below, above = (output_of(soft_floor, ints + d, 2.0, name="soft_floor").detach() for d in (-1e-6, 1e-6))
     i = int((above - below).abs().nan_to_num(nan=9.0).argmax())
     if not (above - below).abs().max() <= 0.01:
         raise WrongAnswer(f"at sharpness 2 your soft_floor jumps at x = {at(ints, i)}: {at(below, i)} just below, "
@@ -96,11 +82,11 @@ def check_slopes(slopes: Any, gen: torch.Generator) -> str:
         x_before = x.clone()
         leaf = x.clone().requires_grad_(True)
         (want,) = torch.autograd.grad(fn(leaf).sum(), leaf)
-        got = result_of(slopes, x, name="slopes", call=(fn, x))
+        got = output_of(slopes, x, name="slopes", call=(fn, x))
         if x.requires_grad or x.grad is not None or not torch.equal(x, x_before):
             raise WrongAnswer(f"after slopes({label}, x) the caller's x changed (requires_grad={x.requires_grad}).",
                               "Work on a copy: x.detach().clone().requires_grad_(True), so the caller's tensor stays as it was.")
-        again = result_of(slopes, x, name="slopes", call=(fn, x))
+        again = output_of(slopes, x, name="slopes", call=(fn, x))
         i = first_bad(got, want)
         if i is not None:
             n = x.numel()
@@ -124,7 +110,7 @@ def check_soft_quantize(soft_quantize: Any, gen: torch.Generator) -> str:
     for step in steps:
         k = float(2 + 18 * torch.rand((), generator=gen))
         x = (torch.randn(4, 6, generator=gen) * 3).requires_grad_(True)
-        y = result_of(soft_quantize, x, step, k, name="soft_quantize")
+        y = output_of(soft_quantize, x, step, k, name="soft_quantize")
         want = step * soft_floor_sigmoid(x / step, k)
         call = f"soft_quantize(x, step={step:.3g}, sharpness={k:.3g})"
         i = first_bad(y, want.detach(), atol=1e-4)
@@ -152,7 +138,7 @@ def check_floor_with_soft_gradient(floor_with_soft_gradient: Any, gen: torch.Gen
     for dtype in (torch.float32, torch.float64):
         k = float(1 + 9 * torch.rand((), generator=gen))
         x = (torch.rand(5, 4, generator=gen, dtype=dtype) * 8 - 4).requires_grad_(True)
-        y = result_of(floor_with_soft_gradient, x, k, name="floor_with_soft_gradient")
+        y = output_of(floor_with_soft_gradient, x, k, name="floor_with_soft_gradient")
         call = f"floor_with_soft_gradient(x, {k:.3g})"
         i = first_bad(y, torch.floor(x.detach()), atol=0)
         if i is not None:
