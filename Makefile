@@ -6,7 +6,7 @@ PY     := $(BIN)/python
 STAMP  := $(VENV)/.installed-stamp
 CORES  := $(shell $(PYTHON) -c "import os; print(os.cpu_count() or 1)")
 # Notebooks run on one worker per core plus one: a worker idles while its kernel starts and stops
-# (measured on 2 idle cores: the notebooks take 37.8 s with 2 workers, 34.2 s with 3; make bench).
+# (measured on 2 idle cores: the notebooks take 35.7 s with 2 workers, 32.1 s with 3; make bench).
 WORKERS ?= $(shell $(PYTHON) -c "import os; print((os.cpu_count() or 1) + 1)")
 JOBS   ?= $(CORES)
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 300
