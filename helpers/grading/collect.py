@@ -7,8 +7,9 @@ from pathlib import Path
 
 import nbformat
 
-_LESSON = re.compile(r"^(\d\d)_")
-_CHECK_ID = re.compile(r"""check\(\s*['"](\d\d)\.\d+['"]""")
+# Lessons are "03", and lessons added between two numbers "03a", "03b" (ids "03a.1"): they sort in reading order.
+_LESSON = re.compile(r"^(\d\d[a-z]?)_")
+_CHECK_ID = re.compile(r"""check\(\s*['"](\d\d[a-z]?)\.\d+['"]""")
 
 
 @dataclass(frozen=True)
@@ -24,9 +25,10 @@ class NotANotebook(Exception):
     """The file cannot be read as a Jupyter notebook."""
 
 
-def exercise_key(exercise_id: str) -> tuple[int, ...]:
-    """Sort key that puts 01.2 before 01.10."""
-    return tuple(int(part) if part.isdigit() else 0 for part in exercise_id.split("."))
+def exercise_key(exercise_id: str) -> tuple[str, int]:
+    """Sort key that puts 01.2 before 01.10, and 03.4 before 03a.1 before 04.1."""
+    lesson, _, number = exercise_id.partition(".")
+    return (lesson, int(number) if number.isdigit() else 0)
 
 
 def load_assignments(folder: Path, registry: dict) -> list[Assignment]:
