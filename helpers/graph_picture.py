@@ -8,14 +8,19 @@ import torch
 from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Patch
 
-# kind: (face colour, edge colour, line style, text colour); one place to restyle the picture
+from helpers.plot_style import PALETTE
+
+# kind: (face colour, edge colour, line style, text colour); one place to restyle the picture.
+# Edges from the course palette (colour-blind safe); kinds differ in line style or box shape too.
 STYLE = {
-    "leaf": ("#d6e6ff", "#1f5fbf", "-", "black"),
+    "leaf": ("#d6e6ff", PALETTE["blue"], "-", "black"),
     "op": ("#fff3dc", "#b26b00", "-", "black"),
+    "acc": ("#f7e4ef", PALETTE["purple"], ":", "black"),
     "nograd": ("#f2f2f2", "#9e9e9e", "--", "#6e6e6e"),
-    "output": ("#d6e6ff", "#1b7f3b", "-", "black"),
+    "output": ("#d6e6ff", PALETTE["green"], "-", "black"),
 }
 LEGEND = {"leaf": "leaf tensor that requires grad", "op": "operation (grad_fn node)",
+          "acc": "AccumulateGrad node: adds into the leaf's .grad",
           "nograd": "input that needs no grad", "output": "output (the root)"}
 SAVED_ORDER = ("_saved_self", "_saved_input", "_saved_other", "_saved_mat1", "_saved_mat2")
 CHAR_W, PAD, BOX_H, ROW, GAP = 0.085, 0.4, 0.55, 1.05, 0.35  # inches; one data unit is one inch
@@ -23,7 +28,7 @@ CHAR_W, PAD, BOX_H, ROW, GAP = 0.085, 0.4, 0.55, 1.05, 0.35  # inches; one data 
 
 @dataclass
 class _Box:
-    kind: str  # "leaf", "op", "nograd", "output" or "dummy" (a bend point of a long edge)
+    kind: str  # "leaf", "op", "acc", "nograd", "output" or "dummy" (a bend point of a long edge)
     lines: tuple[str, ...]
     layer: int
     x: float = 0.0
@@ -80,8 +85,11 @@ def _walk(root: torch.Tensor, names: dict[str, torch.Tensor]) -> tuple[dict, lis
     boxes = {"root": _Box("output", (f"{name} (output)" if name else "output", _shape(root)), 0)}
     edges = [(id(root.grad_fn), "root")]
     for fn in order:
-        if hasattr(fn, "variable"):  # AccumulateGrad: the node that stands for a leaf tensor
-            boxes[id(fn)] = _Box("leaf", (_name_of(fn.variable, names, "leaf"), _shape(fn.variable)), depth[id(fn)])
+        if hasattr(fn, "variable"):  # AccumulateGrad: the graph's node for a leaf; the leaf itself hangs below it
+            leaf = _name_of(fn.variable, names, "leaf")
+            boxes[id(fn)] = _Box("acc", (type(fn).__name__, f"into {leaf}.grad"), depth[id(fn)])
+            boxes[("leaf", id(fn))] = _Box("leaf", (leaf, _shape(fn.variable)), depth[id(fn)] + 1)
+            edges.append((("leaf", id(fn)), id(fn)))
             continue
         made = next((n for n, t in names.items() if t.grad_fn is fn and t is not root), None)
         label = (fn.name(),) + ((f"gives {made}",) if made else ())
@@ -193,7 +201,7 @@ def _draw(boxes: dict, paths: list[list], label: str, note: str) -> Figure:
             continue
         face, edge, ls, colour = STYLE[box.kind]
         ax.add_patch(FancyBboxPatch((box.x - box.width / 2, y[key] - BOX_H / 2), box.width, BOX_H,
-                                    boxstyle="round,pad=0,rounding_size=0.12" if box.kind == "op" else "square,pad=0",
+                                    boxstyle="round,pad=0,rounding_size=0.12" if box.kind in ("op", "acc") else "square,pad=0",
                                     fc=face, ec=edge, ls=ls, lw=2.2 if box.kind == "output" else 1.4))
         text = box.lines[0] + ("\n" + box.lines[1] if len(box.lines) > 1 else "")
         ax.text(box.x, y[key], text, ha="center", va="center", fontsize=10, color=colour, linespacing=1.3)

@@ -46,8 +46,16 @@ def test_linear_graph_has_ops_leaves_and_greyed_input(draw) -> None:
     for label in ("MulBackward0", "AddBackward0", "w\nshape (3,)", "b\nscalar ()", "x (no grad)", "y (output)"):
         assert label in text
     faces = {to_hex(p.get_facecolor()) for p in boxes(fig)}
-    assert STYLE["leaf"][0] in faces and STYLE["nograd"][0] in faces
-    assert len(boxes(fig)) == 6  # w, x, b, Mul, Add, y
+    assert STYLE["leaf"][0] in faces and STYLE["nograd"][0] in faces and STYLE["acc"][0] in faces
+    assert len(boxes(fig)) == 8  # w, x, b, AccumulateGrad of w and of b, Mul, Add, y
+
+
+def test_each_leaf_hangs_below_its_accumulate_grad_node(draw) -> None:
+    w, x, b = torch.ones(3, requires_grad=True), torch.ones(3), torch.tensor(0.5, requires_grad=True)
+    y = w * x + b
+    text = texts(draw(y, {"w": w, "x": x, "b": b, "y": y}))
+    assert text.count("AccumulateGrad\n") == 2  # one node per leaf that requires grad, none for x
+    assert "AccumulateGrad\ninto w.grad" in text and "AccumulateGrad\ninto b.grad" in text
 
 
 def test_tensor_used_twice_is_one_box_with_two_arrows(draw) -> None:
@@ -55,7 +63,8 @@ def test_tensor_used_twice_is_one_box_with_two_arrows(draw) -> None:
     fig = draw(a * a, {"a": a})
     assert texts(fig).count("a\nscalar ()") == 1
     arrows = [p for p in fig.axes[0].patches if not isinstance(p, FancyBboxPatch)]
-    assert len(arrows) == 3  # a -> Mul twice, Mul -> output
+    assert texts(fig).count("AccumulateGrad\n") == 1
+    assert len(arrows) == 4  # a -> its AccumulateGrad, AccumulateGrad -> Mul twice, Mul -> output
 
 
 def test_named_intermediate_is_shown_on_its_node(draw) -> None:
