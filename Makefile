@@ -11,7 +11,7 @@ WORKERS ?= $(shell $(PYTHON) -c "import os; print((os.cpu_count() or 1) + 1)")
 JOBS   ?= $(CORES)
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 300
 
-.PHONY: env lab test exercises outputs bench bench-grader grade progress student-pack clean
+.PHONY: env lab test exercises outputs bench bench-grader grade progress student-pack gradescope clean
 
 # One environment in the repo, everything pinned in requirements.txt; remade when that changes.
 $(STAMP): requirements.txt pyproject.toml
@@ -51,6 +51,9 @@ bench-grader: env  ## time the grader on a generated class of 40 learners, --job
 
 student-pack: env  ## dist/autograd-sharp-edges-student.zip: lessons, exercises, helpers; no solutions
 	$(PY) -m helpers.student_pack
+
+gradescope: env  ## dist/autograd-sharp-edges-gradescope.zip: setup.sh + run_autograder for Gradescope
+	$(PY) -m helpers.grading.gradescope build
 
 clean:
 	rm -rf $(VENV) build *.egg-info
