@@ -20,6 +20,13 @@ def export(kind: str, data: dict, roster: Path | None, config: dict, moodle_id: 
     if roster is None:
         raise lms.LmsError(f"the {kind} export needs the roster the LMS exports (--roster FILE)")
     header, rows = lms.read_roster(roster)
+    if kind == "canvas":
+        identity = [c for c in lms.CANVAS_IDENTITY if c in header]
+    else:
+        if moodle_id not in MOODLE_IDS or MOODLE_IDS[moodle_id] not in header:
+            raise lms.LmsError(f"the Moodle roster has no {MOODLE_IDS.get(moodle_id, moodle_id)!r} column; export "
+                               "it again with that user field, or choose --lms-id email / idnumber")
+        identity = [MOODLE_IDS[moodle_id]]
     keys = ["total"] + [nb["notebook"].removesuffix(".ipynb") for nb in data["scheme"]["notebooks"]]
     columns = lms.columns_for(kind, header, config.get("columns", {}), keys)
     aliases = config.get("learners", {})
@@ -28,13 +35,6 @@ def export(kind: str, data: dict, roster: Path | None, config: dict, moodle_id: 
     records = {r["learner"]: r for r in data["learners"]}
     found, missing, unmatched = lms.match(list(records), students, kind, aliases)
     by_row = {index: learner for learner, index in found.items()}
-    if kind == "canvas":
-        identity = [c for c in lms.CANVAS_IDENTITY if c in header]
-    else:
-        if moodle_id not in MOODLE_IDS or MOODLE_IDS[moodle_id] not in header:
-            raise lms.LmsError(f"the Moodle roster has no {MOODLE_IDS.get(moodle_id, moodle_id)!r} column; export "
-                               "it again with that user field, or choose --lms-id email / idnumber")
-        identity = [MOODLE_IDS[moodle_id]]
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(identity + list(columns.values()))
