@@ -185,3 +185,17 @@ def test_run_autograder_without_a_submission_says_so(tmp_path: Path) -> None:
     done = subprocess.run(["bash", str(gradescope.SCRIPTS / "run_autograder")], capture_output=True, text=True,
                           timeout=300, env=env)
     assert done.returncode == 2 and "no submission folder" in done.stderr
+
+
+@pytest.mark.parametrize("option, message", [
+    (["--points", "BAD"], "[points] names exercises this course does not have: 99.1"),
+    (["--late", "per-day:10"], "a late policy needs a due time (--due)"),
+    (["--shard", "4/3"], "--shard takes K/N with 1 <= K <= N"),
+])
+def test_bad_options_stop_before_any_notebook_runs(klass: Path, tmp_path: Path, option: list[str], message: str) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[points]\n"99.1" = 2\n')
+    out = tmp_path / "out" / "gradebook.csv"
+    done = grade(klass, str(klass / "class"), "--out", str(out), *[str(bad) if o == "BAD" else o for o in option])
+    assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr
+    assert not out.parent.exists()

@@ -1,9 +1,13 @@
 """LMS import files from the LMS's own roster export, with the matching rule and the unmatched lists.
 
-The rosters are written by hand from the documented formats: Canvas's gradebook export (identity columns
-Student, ID, SIS User ID, SIS Login ID, Section; assignments headed "Name (id)"; a "Points Possible" row;
-read-only score columns) and Moodle's grade export (First name, Last name, ID number, Institution,
-Department, Email address; grade items headed "Category: Item (Real)"; Course total; Last downloaded).
+The rosters are written by hand from the documented formats. Canvas: the gradebook export/import CSV
+(identity columns Student, ID, SIS User ID, SIS Login ID, Section; assignments headed "Name (id)"; a
+"Points Possible" row; read-only score columns), as described by Ohio State's "Import a CSV file into
+Carmen grades" and VCU's "Gradebook Action Menu" guides for Canvas. Moodle: the grade export ("Plain text
+file") that grade import reads back (docs.moodle.org "Grade import": map from Email address or ID number,
+existing columns only), with the default user fields First name, Last name, ID number, Institution,
+Department, Email address, and grade columns headed as Moodle's grade_export::format_column_name writes
+them: "Module: Item (Real)" for activities, "Item (Real)" for manual items.
 """
 from __future__ import annotations
 
@@ -24,7 +28,7 @@ CANVAS = '''Student,ID,SIS User ID,SIS Login ID,Section,Autograd practice (4321)
 "Doe, Jane",104,A004,jdoe@uni.edu,Section 2,,,3.00,60.00,60.00
 "Student, Test",999,,,Section 1,,,,,
 '''
-MOODLE = '''First name,Last name,ID number,Institution,Department,Email address,Manual item: Autograd practice (Real),Practice: 01_alpha (Real),Quiz: Quiz 1 (Real),Course total (Real),Last downloaded from this course
+MOODLE = '''First name,Last name,ID number,Institution,Department,Email address,Autograd practice (Real),Assignment: 01_alpha (Real),Quiz: Quiz 1 (Real),Course total (Real),Last downloaded from this course
 Ada,Lovelace,A001,Uni,Maths,ada@uni.edu,-,-,4.00,4.00,1765000000
 Alan,Turing,A002,Uni,Maths,alan.turing@uni.edu,-,-,5.00,5.00,1765000000
 Grace,Hopper,A003,Uni,CS,grace@uni.edu,-,-,-,-,1765000000
@@ -86,14 +90,14 @@ def test_ambiguous_matches_match_nothing(tmp_path: Path) -> None:
 
 
 def test_moodle_import_has_one_identifier_and_existing_items_only(tmp_path: Path) -> None:
-    config = {"columns": {"total": "Manual item: Autograd practice (Real)", "01_alpha": "Practice: 01_alpha (Real)"}}
+    config = {"columns": {"total": "Autograd practice (Real)", "01_alpha": "Assignment: 01_alpha (Real)"}}
     path = roster(tmp_path, MOODLE)
     text, summary = lms_export.export("moodle", graded(["ada", "alan.turing", "nobody"]), path, config)
-    assert rows(text) == [["Email address", "Manual item: Autograd practice (Real)", "Practice: 01_alpha (Real)"],
+    assert rows(text) == [["Email address", "Autograd practice (Real)", "Assignment: 01_alpha (Real)"],
                           ["ada@uni.edu", "2", "1"], ["alan.turing@uni.edu", "1", "1"], ["grace@uni.edu", "", ""]]
     assert "nobody (in no roster row)" in summary[2] and "Grace Hopper (grace@uni.edu)" in summary[3]
     by_id, _ = lms_export.export("moodle", graded(["A001"]), path, config, moodle_id="idnumber")
-    assert rows(by_id)[:2] == [["ID number", "Manual item: Autograd practice (Real)", "Practice: 01_alpha (Real)"],
+    assert rows(by_id)[:2] == [["ID number", "Autograd practice (Real)", "Assignment: 01_alpha (Real)"],
                                ["A001", "1", "1"]]
 
 

@@ -34,13 +34,16 @@ def main(argv: list[str]) -> int:
         else:
             if len(args.json) != 1:
                 p.error("export reads one gradebook JSON")
-            data = json.loads(args.json[0].read_text(encoding="utf-8"))
+            try:
+                data = json.loads(args.json[0].read_text(encoding="utf-8"))
+            except (OSError, ValueError) as bad:
+                raise ValueError(f"cannot read the gradebook JSON {args.json[0]}: {bad}") from None
             if not args.lms:
                 p.error("say which file to write: --lms canvas, --lms moodle or --lms long")
     except (OSError, ValueError) as bad:  # ShardError, JSON errors
         print(bad, file=sys.stderr)
         return 2
-    if "learners" not in data or "scheme" not in data:
+    if not isinstance(data, dict) or "learners" not in data or "scheme" not in data:
         print(f"{args.json[0]} is not a gradebook JSON written by this grader", file=sys.stderr)
         return 2
     try:

@@ -20,7 +20,8 @@ KEYS = {"canvas": ["SIS Login ID", "SIS User ID", "ID", "Integration ID"],
         "moodle": ["Email address", "ID number", "Username"]}
 CANVAS_IDENTITY = ["Student", "ID", "SIS User ID", "SIS Login ID", "Integration ID", "Section"]
 _CANVAS_ITEM = re.compile(r"^(.*\S)\s+\((\d+)\)$")  # "Autograd practice (4321)"
-_MOODLE_ITEM = re.compile(r"^(?:[^:]*:\s*)?(.*\S)\s+\((Real|Percentage|Letter)\)$")  # "Manual item: Lab 1 (Real)"
+# "Assignment: Lab 1 (Real)" for an activity, "Lab 1 (Real)" for a manual item (English export)
+_MOODLE_ITEM = re.compile(r"^(?:[^:]*:\s*)?(.*\S)\s+\((Real|Percentage|Letter)\)$")
 LONG_HEADER = ["learner", "exercise", "points", "max", "status", "message"]
 
 
