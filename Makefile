@@ -39,9 +39,10 @@ outputs: env  ## re-execute lessons and solutions so their stored outputs are fr
 bench: env  ## time every notebook and the whole suite
 	$(PY) scripts/bench_notebooks.py
 
-grade: env  ## grade a class: make grade SUBMISSIONS=path/to/class (writes gradebook/)
+grade: env  ## grade a class: make grade SUBMISSIONS=path/to/class [GRADE_OPTS="--due ..."] (writes gradebook/)
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=path/to/class"; exit 2; }
-	$(PY) -m helpers.grade $(SUBMISSIONS) --out gradebook/gradebook.csv --jobs $(JOBS)
+	$(PY) -m helpers.grade $(SUBMISSIONS) --out gradebook/gradebook.csv --jobs $(JOBS) \
+	  $(if $(wildcard grading.toml),--points grading.toml) $(GRADE_OPTS)
 
 progress: env  ## run your exercises/ the way the grader does and list what is done
 	$(PY) -m helpers.grade --progress exercises
@@ -52,8 +53,8 @@ bench-grader: env  ## time the grader on a generated class of 40 learners, --job
 student-pack: env  ## dist/autograd-sharp-edges-student.zip: lessons, exercises, helpers; no solutions
 	$(PY) -m helpers.student_pack
 
-gradescope: env  ## dist/autograd-sharp-edges-gradescope.zip: setup.sh + run_autograder for Gradescope
-	$(PY) -m helpers.grading.gradescope build
+gradescope: env  ## dist/autograd-sharp-edges-gradescope.zip for Gradescope [NOTEBOOKS="05_indices_and_labels ..."]
+	$(PY) -m helpers.grading.gradescope build $(NOTEBOOKS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -112,7 +112,7 @@ def grade(args: argparse.Namespace) -> tuple[list[dict], dict[str, str], dict]:
              "sandbox": sandbox_note, "memory": prepare.memory_baseline_note(settings.memory),
              "tampered": tampered, "jobs": jobs_n, "exercises": len(titles),
              "extra": {"scheme": scheme.to_json(), "late": rule.to_json() if rule else None},
-             "lms": scheme.lms, "class": len(whole_class)}
+             "lms": scheme.lms}
     if args.shard:
         facts["extra"]["shard"] = {"index": k, "count": n, "class_size": len(whole_class),
                                    "class_digest": shards.class_digest(whole_class)}

@@ -149,6 +149,11 @@ def test_gradescope_zip_has_its_scripts_at_the_root(tmp_path: Path) -> None:
     assert not any(n.startswith("solutions/") for n in names)
     assert gradescope.build_zip(tmp_path / "again.zip").read_bytes() == path.read_bytes()
     subprocess.run(["bash", "-n", str(gradescope.SCRIPTS / "setup.sh")], check=True)
+    one = gradescope.build_zip(tmp_path / "one.zip", only=["05_indices_and_labels"])
+    with zipfile.ZipFile(one) as archive:
+        assert [n for n in archive.namelist() if n.startswith("exercises/")] == ["exercises/05_indices_and_labels.ipynb"]
+    with pytest.raises(ValueError, match="no practice notebook named 05_indices"):
+        gradescope.build_zip(tmp_path / "bad.zip", only=["05_indices"])
 
 
 def test_run_autograder_writes_results_json_to_the_spec(klass: Path, tmp_path: Path) -> None:

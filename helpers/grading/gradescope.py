@@ -30,7 +30,7 @@ def results(record: dict, titles: dict[str, str], visibility: str = "visible") -
         for e in nb["exercises"]:
             output = e["message"] + (f"\nHint: {e['hint']}" if e["hint"] else "")
             if nb["status"] != "ok":
-                output += f"\n({nb['notebook']}: {nb['status']}; " + "; ".join(nb["notes"]) + ")"
+                output += f"\n({'; '.join([nb['notebook'] + ': ' + nb['status'], *nb['notes']])})"
             tests.append({"name": f"{e['exercise']} {titles.get(e['exercise'], '')}".strip(),
                           "number": e["exercise"], "score": round(e["points"] * scale, 4),
                           "max_score": round(e["max"] * nb["weight"], 4),
@@ -46,7 +46,12 @@ def main(argv: list[str] | None = None) -> int:
     """Grade ROOT/submission with the course grader and write ROOT/results/results.json (`build`: the zip)."""
     argv = sys.argv[1:] if argv is None else argv
     if argv[:1] == ["build"]:
-        print(f"wrote {build_zip()}: upload it as the assignment's autograder (Gradescope: Configure Autograder)")
+        try:
+            path = build_zip(only=argv[1:])
+        except ValueError as bad:
+            print(bad, file=sys.stderr)
+            return 2
+        print(f"wrote {path}: upload it as the assignment's autograder (Gradescope: Configure Autograder)")
         return 0
     p = argparse.ArgumentParser(prog="python -m helpers.grading.gradescope")
     p.add_argument("--root", type=Path, default=Path("/autograder"), help="Gradescope's /autograder folder")
@@ -71,12 +76,23 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def build_zip(dest: Path = ZIP, root: Path = prepare.ROOT) -> Path:
-    """The autograder zip: setup.sh and run_autograder at its root, the course (no solutions/) beside them."""
+def build_zip(dest: Path = ZIP, root: Path = prepare.ROOT, only: list[str] | None = None) -> Path:
+    """The autograder zip: setup.sh and run_autograder at its root, the course (no solutions/) beside them.
+
+    `only` (notebook names, .ipynb optional) keeps just those practice notebooks: a Gradescope assignment
+    per lesson then grades that lesson alone instead of counting the others as missing.
+    """
     files = [SCRIPTS / "setup.sh", SCRIPTS / "run_autograder"]
     names = ["setup.sh", "run_autograder"]
+    notebooks = sorted((root / "exercises").glob("*.ipynb"))
+    if only:
+        wanted = {n.removesuffix(".ipynb") for n in only}
+        if unknown := sorted(wanted - {p.stem for p in notebooks}):
+            raise ValueError(f"no practice notebook named {', '.join(unknown)}; "
+                             f"choose from {', '.join(p.stem for p in notebooks)}")
+        notebooks = [p for p in notebooks if p.stem in wanted]
     course = [p for p in sorted((root / "helpers").rglob("*.py")) if "__pycache__" not in p.parts]
-    course += sorted((root / "exercises").glob("*.ipynb")) + [root / "requirements.txt", root / "pyproject.toml"]
+    course += notebooks + [root / "requirements.txt", root / "pyproject.toml"]
     course += [root / "grading.toml"] if (root / "grading.toml").is_file() else []  # run_autograder passes it
     for path in course:
         files.append(path)
