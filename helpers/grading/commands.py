@@ -21,10 +21,13 @@ def main(argv: list[str]) -> int:
     p = argparse.ArgumentParser(prog=f"python -m helpers.grade {argv[0]}", description=__doc__.splitlines()[0])
     p.add_argument("json", nargs="+", type=Path, help="the shards' gradebook JSON files" if argv[0] == "merge"
                    else "a gradebook JSON")
-    p.add_argument("--out", type=Path, default=Path("gradebook/gradebook.csv"), help="gradebook CSV to write")
+    p.add_argument("--out", type=Path, help="gradebook CSV (merge), or where the LMS file goes beside "
+                   "(export); default gradebook/gradebook.csv, for export the JSON's folder")
     p.add_argument("--feedback", type=Path, help="folder for <learner>.md (default: feedback/ next to --out)")
     add_output_options(p)
     args = p.parse_args(argv[1:])
+    if args.out is None:
+        args.out = args.json[0].with_suffix(".csv") if argv[0] == "export" else Path("gradebook/gradebook.csv")
     try:
         if argv[0] == "merge":
             data = shards.merge(args.json)
