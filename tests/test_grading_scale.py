@@ -133,10 +133,11 @@ def test_export_from_the_json_with_a_canvas_roster(klass: Path, tmp_path: Path) 
                            "--lms", "canvas", "--roster", str(roster), "--out", str(tmp_path / "g.csv")],
                           capture_output=True, text=True, timeout=300, cwd=REPO)
     assert done.returncode == 0, done.stderr
-    assert (tmp_path / "canvas_import.csv").read_text().splitlines()[2:] == [
-        "Ann A,1,S1,ann,A,10.5", "Bob B,2,S2,bob@x.edu,A,3.6", "Zed Z,3,S3,zed,A,"]
+    assert (tmp_path / "canvas_import.csv").read_text().splitlines() == [
+        "Student,ID,SIS User ID,SIS Login ID,Section,98_fixture (77)", "    Points Possible,,,,,10.5",
+        "Ann A,1,S1,ann,A,10.5", "Bob B,2,S2,bob@x.edu,A,3.6"]
     assert "-dash (in no roster row); ñandú (in no roster row)" in done.stdout
-    assert "roster rows with no learner (1, written with blank scores): Zed Z (zed)" in done.stdout
+    assert "roster rows with no learner (1, left out so the LMS keeps their grades): Zed Z (zed)" in done.stdout
 
 
 def test_gradescope_zip_has_its_scripts_at_the_root(tmp_path: Path) -> None:

@@ -30,7 +30,7 @@ CANVAS = '''Student,ID,SIS User ID,SIS Login ID,Section,Autograd practice (4321)
 '''
 MOODLE = '''First name,Last name,ID number,Institution,Department,Email address,Autograd practice (Real),Assignment: 01_alpha (Real),Quiz: Quiz 1 (Real),Course total (Real),Last downloaded from this course
 Ada,Lovelace,A001,Uni,Maths,ada@uni.edu,-,-,4.00,4.00,1765000000
-Alan,Turing,A002,Uni,Maths,alan.turing@uni.edu,-,-,5.00,5.00,1765000000
+Alan,Turing,,Uni,Maths,alan.turing@uni.edu,-,-,5.00,5.00,1765000000
 Grace,Hopper,A003,Uni,CS,grace@uni.edu,-,-,-,-,1765000000
 '''
 
@@ -52,7 +52,7 @@ def rows(text: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text)))
 
 
-def test_canvas_import_keeps_identity_columns_every_row_and_lists_the_unmatched(tmp_path: Path) -> None:
+def test_canvas_import_keeps_identity_columns_and_lists_the_unmatched(tmp_path: Path) -> None:
     config = {"columns": {"total": "Autograd practice (4321)"}, "learners": {"jdoe-laptop": "jdoe@uni.edu"}}
     text, summary = lms_export.export("canvas", graded(["ada", "aturing", "ghost", "jdoe-laptop"]),
                                       roster(tmp_path, CANVAS, bom=True), config)
@@ -61,21 +61,19 @@ def test_canvas_import_keeps_identity_columns_every_row_and_lists_the_unmatched(
         ["    Points Possible", "", "", "", "", "5"],
         ["Lovelace, Ada", "101", "A001", "ada@uni.edu", "Section 1", "2"],   # folder "ada" = login before '@'
         ["Turing, Alan", "102", "A002", "aturing", "Section 1", "5"],        # folder = SIS Login ID
-        ["Hopper, Grace", "103", "A003", "ghopper", "Section 2", ""],        # no learner: kept, blank
         ["Doe, Jane", "104", "A004", "jdoe@uni.edu", "Section 2", "1"],      # through [lms.learners]
-        ["Student, Test", "999", "", "", "Section 1", ""],
-    ]
+    ]  # Hopper and the test student matched no learner: left out, so Canvas keeps what it has
     joined = "\n".join(summary)
     assert "3 of 4 learners matched to 5 roster rows" in joined
     assert "learners in no roster row (1, not in the import file): ghost (in no roster row)" in joined
-    assert "roster rows with no learner (2, written with blank scores): Hopper, Grace (ghopper); Student, Test (999)" \
-        in joined
+    assert "roster rows with no learner (2, left out so the LMS keeps their grades): Hopper, Grace (ghopper); " \
+        "Student, Test (999)" in joined
     assert "SIS Login ID or SIS User ID or ID" in joined  # the rule, spelled out
 
 
 def test_canvas_columns_found_by_notebook_name_without_a_mapping(tmp_path: Path) -> None:
     text, summary = lms_export.export("canvas", graded(["aturing"]), roster(tmp_path, CANVAS), {})
-    assert rows(text)[0][-1] == "02_beta (555)" and rows(text)[3][-1] == "3"
+    assert rows(text)[0][-1] == "02_beta (555)" and rows(text)[2] == ["Turing, Alan", "102", "A002", "aturing", "Section 1", "3"]
     assert "02_beta -> '02_beta (555)'" in summary[1]
 
 
@@ -94,11 +92,12 @@ def test_moodle_import_has_one_identifier_and_existing_items_only(tmp_path: Path
     path = roster(tmp_path, MOODLE)
     text, summary = lms_export.export("moodle", graded(["ada", "alan.turing", "nobody"]), path, config)
     assert rows(text) == [["Email address", "Autograd practice (Real)", "Assignment: 01_alpha (Real)"],
-                          ["ada@uni.edu", "2", "1"], ["alan.turing@uni.edu", "1", "1"], ["grace@uni.edu", "", ""]]
+                          ["ada@uni.edu", "2", "1"], ["alan.turing@uni.edu", "1", "1"]]
     assert "nobody (in no roster row)" in summary[2] and "Grace Hopper (grace@uni.edu)" in summary[3]
-    by_id, _ = lms_export.export("moodle", graded(["A001"]), path, config, moodle_id="idnumber")
-    assert rows(by_id)[:2] == [["ID number", "Autograd practice (Real)", "Assignment: 01_alpha (Real)"],
-                               ["A001", "1", "1"]]
+    by_id, summary = lms_export.export("moodle", graded(["A001", "alan.turing"]), path, config, moodle_id="idnumber")
+    assert rows(by_id) == [["ID number", "Autograd practice (Real)", "Assignment: 01_alpha (Real)"], ["A001", "1", "1"]]
+    # Turing's row has no ID number: Moodle would abort the whole import at it
+    assert "matched but left out, their roster row has no ID number (1): alan.turing" in summary
 
 
 @pytest.mark.parametrize("kind, config, message", [
@@ -106,6 +105,7 @@ def test_moodle_import_has_one_identifier_and_existing_items_only(tmp_path: Path
     ("moodle", {"columns": {"total": "Course total (Real)"}}, "no grade column"),  # never the computed total
     ("moodle", {"columns": {"week1": "Quiz: Quiz 1 (Real)"}}, "keys are 'total' or a notebook"),
     ("canvas", {"columns": {"total": "Current Score"}}, "no grade column 'Current Score'"),  # read-only column
+    ("moodle", {"columns": {"total": "Quiz: Quiz 1 (Percentage)"}}, "no grade column"),  # a view, not points
 ])
 def test_bad_column_mappings_say_what_exists(tmp_path: Path, kind: str, config: dict, message: str) -> None:
     path = roster(tmp_path, MOODLE if kind == "moodle" else CANVAS)
@@ -122,7 +122,19 @@ def test_roster_problems_are_messages(tmp_path: Path) -> None:
     with pytest.raises(lms.LmsError, match="no 'Email address' column"):
         lms_export.export("moodle", graded(["ada"]), roster(tmp_path, "ID number,Quiz: Q (Real)\nA1,2\n"), {})
     with pytest.raises(lms.LmsError, match="no grade column of the roster is named like"):
+        lms_export.export("canvas", graded(["ada"]), roster(tmp_path, "Student,ID,Section,Quiz 1 (1)\nx,1,A,2\n"), {})
+    with pytest.raises(lms.LmsError, match="needs Student, ID and Section"):
         lms_export.export("canvas", graded(["ada"]), roster(tmp_path, "Student,ID,Quiz 1 (1)\nx,1,2\n"), {})
+
+
+def test_canvas_with_separate_first_and_last_names(tmp_path: Path) -> None:
+    """Canvas's setting "show separate first and last names" exports LastName, FirstName instead of Student."""
+    text, summary = lms_export.export("canvas", graded(["aturing", "nobody"]), roster(
+        tmp_path, "LastName,FirstName,ID,SIS Login ID,Section,02_beta (555)\nTuring,Alan,102,aturing,S1,\n"
+                  "Hopper,Grace,103,ghopper,S2,\n"), {})
+    assert rows(text) == [["LastName", "FirstName", "ID", "SIS Login ID", "Section", "02_beta (555)"],
+                          ["Turing", "Alan", "102", "aturing", "S1", "3"]]
+    assert "Grace Hopper (ghopper)" in summary[-1]
 
 
 def test_long_format_rows_per_exercise_and_subtotal() -> None:

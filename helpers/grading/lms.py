@@ -4,8 +4,11 @@ Canvas: its gradebook export CSV is the roster; the import file keeps its identi
 SIS User ID, SIS Login ID, Integration ID, Section) and one column per assignment headed `Name (id)`.
 Moodle: its grade export CSV is the roster; the import file has one identifier column (Email address or
 ID number) and columns for grade items that already exist (headed as Moodle exported them).
-Every roster row is written (blank score when no learner matched it) and the summary lists both kinds of
-unmatched; a learner matches a row by the rule that `rule` spells out.
+Only matched rows get a score; rows no learner matched are left out of the file, because both importers
+treat a blank cell as "no grade" and would erase what the LMS holds (Moodle's gradeimport_csv sets '' to
+null; Canvas's GradebookImporter counts a blank over a score as a change), and a Moodle row with an empty
+identifier aborts the whole import. The summary lists those rows and the learners no row matched; a
+learner matches a row by the rule that `rule` spells out.
 """
 from __future__ import annotations
 
@@ -18,10 +21,12 @@ from helpers.grading.points import fmt
 
 KEYS = {"canvas": ["SIS Login ID", "SIS User ID", "ID", "Integration ID"],
         "moodle": ["Email address", "ID number", "Username"]}
-CANVAS_IDENTITY = ["Student", "ID", "SIS User ID", "SIS Login ID", "Integration ID", "Section"]
+# In Canvas's order: its importer reads Student (or LastName, FirstName), ID, the SIS columns, then Section.
+CANVAS_IDENTITY = ["LastName", "FirstName", "Student", "ID", "SIS User ID", "SIS Login ID", "Integration ID",
+                   "Root Account", "Section"]
 _CANVAS_ITEM = re.compile(r"^(.*\S)\s+\((\d+)\)$")  # "Autograd practice (4321)"
 # "Assignment: Lab 1 (Real)" for an activity, "Lab 1 (Real)" for a manual item (English export)
-_MOODLE_ITEM = re.compile(r"^(?:[^:]*:\s*)?(.*\S)\s+\((Real|Percentage|Letter)\)$")
+_MOODLE_ITEM = re.compile(r"^(?:[^:]*:\s*)?(.*\S)\s+\(Real\)$")  # points, not the % or letter views
 LONG_HEADER = ["learner", "exercise", "points", "max", "status", "message"]
 
 
