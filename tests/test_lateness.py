@@ -67,6 +67,10 @@ def test_timestamp_txt_wins_over_the_file_time(tmp_path: Path) -> None:
     os.utime(learner / B.name, (0, datetime(2026, 12, 9, tzinfo=timezone.utc).timestamp()))
     assert lateness.handed_in(learner, f"ps1/{A.name}") == (at("2026-12-12T11:59:00.5Z"), "timestamp.txt")
     assert lateness.handed_in(learner, B.name) == (at("2026-12-09T00:00:00Z"), "file time")
+    (learner / "ps1" / "timestamp.txt").write_text("last tuesday\n")
+    os.utime(learner / "ps1" / A.name, (0, at("2026-12-11T00:00:00Z").timestamp()))
+    assert lateness.handed_in(learner, f"ps1/{A.name}") == (at("2026-12-11T00:00:00Z"),
+                                                           "file time (timestamp.txt unreadable)")
 
 
 def test_gradebook_shows_lateness_and_the_penalty_applied(tmp_path: Path) -> None:

@@ -86,18 +86,19 @@ def iso(moment: datetime | None) -> str:
 def handed_in(folder: Path, relative: str) -> tuple[datetime, str]:
     """When a learner's notebook was handed in, and where that was read from."""
     notebook = folder / relative
-    here = notebook.parent
+    here, source = notebook.parent, "file time"
     while True:
         stamp = here / "timestamp.txt"
         if stamp.is_file():
             try:
                 return parse_time(stamp.read_text(encoding="utf-8").strip(), "timestamp"), "timestamp.txt"
             except (LateError, UnicodeDecodeError, OSError):
-                break  # an unreadable stamp: fall back to the file time (the note says so)
+                source = "file time (timestamp.txt unreadable)"  # the gradebook JSON says why
+                break
         if here == folder or folder not in here.parents:
             break
         here = here.parent
-    return datetime.fromtimestamp(notebook.stat().st_mtime, timezone.utc), "file time"
+    return datetime.fromtimestamp(notebook.stat().st_mtime, timezone.utc), source
 
 
 def lateness(submitted: datetime, rule: Rule) -> dict:
