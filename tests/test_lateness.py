@@ -90,3 +90,12 @@ def test_gradebook_shows_lateness_and_the_penalty_applied(tmp_path: Path) -> Non
     text = outputs.render({"seed": 1, "exercises": {}, "learners": [ann], "scheme": scheme.to_json(),
                            "late": rule.to_json()}, tmp_path / "g.csv", tmp_path / "fb")[tmp_path / "fb" / "ann.md"]
     assert "Handed in 1.5 days late (2026-12-12T11:59:00+00:00, from the file time): 50% taken off." in text
+
+
+def test_the_grading_file_can_hold_the_deadline(tmp_path: Path) -> None:
+    """[late] with a TOML date-time (no quotes) and a policy string."""
+    path = tmp_path / "grading.toml"
+    path.write_text('[late]\ndue = 2026-12-10T23:59:00+01:00\npolicy = "cutoff:2026-12-12T00:00:00Z"\n')
+    late = points.load_scheme(path, LAYOUT).late
+    rule = lateness.parse_rule(late["due"], late["policy"])
+    assert rule.to_json() == {"due": "2026-12-10T22:59:00+00:00", "policy": "cutoff:2026-12-12T00:00:00+00:00"}
