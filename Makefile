@@ -11,7 +11,7 @@ WORKERS ?= $(shell $(PYTHON) -c "import os; print((os.cpu_count() or 1) + 1)")
 JOBS   ?= $(CORES)
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 300
 
-.PHONY: env lab test exercises outputs bench bench-grader grade progress student-pack clean
+.PHONY: env lab test exercises outputs bench bench-grader grade progress student-pack gradescope clean
 
 # One environment in the repo, everything pinned in requirements.txt; remade when that changes.
 $(STAMP): requirements.txt pyproject.toml
@@ -39,9 +39,10 @@ outputs: env  ## re-execute lessons and solutions so their stored outputs are fr
 bench: env  ## time every notebook and the whole suite
 	$(PY) scripts/bench_notebooks.py
 
-grade: env  ## grade a class: make grade SUBMISSIONS=path/to/class (writes gradebook/)
+grade: env  ## grade a class: make grade SUBMISSIONS=path/to/class [GRADE_OPTS="--due ..."] (writes gradebook/)
 	@test -n "$(SUBMISSIONS)" || { echo "usage: make grade SUBMISSIONS=path/to/class"; exit 2; }
-	$(PY) -m helpers.grade $(SUBMISSIONS) --out gradebook/gradebook.csv --jobs $(JOBS)
+	$(PY) -m helpers.grade $(SUBMISSIONS) --out gradebook/gradebook.csv --jobs $(JOBS) \
+	  $(if $(wildcard grading.toml),--points grading.toml) $(GRADE_OPTS)
 
 progress: env  ## run your exercises/ the way the grader does and list what is done
 	$(PY) -m helpers.grade --progress exercises
@@ -51,6 +52,9 @@ bench-grader: env  ## time the grader on a generated class of 40 learners, --job
 
 student-pack: env  ## dist/autograd-sharp-edges-student.zip: lessons, exercises, helpers; no solutions
 	$(PY) -m helpers.student_pack
+
+gradescope: env  ## dist/autograd-sharp-edges-gradescope.zip for Gradescope [NOTEBOOKS="05_indices_and_labels ..."]
+	$(PY) -m helpers.grading.gradescope build $(NOTEBOOKS)
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -5,6 +5,8 @@ submitted/<learner>/<assignment>/*.ipynb). Each notebook runs from scratch in it
 then the grader checks every exercise in that kernel with a grading seed (see helpers/grading/).
 Writes the gradebook CSV, a JSON with every message next to it and feedback/<learner>.md.
 `--progress [FOLDER]` grades one folder (default exercises/) and prints a table instead.
+`--points FILE` (TOML) sets points and weights, `--due`/`--late` a deadline, `--lms`/`--roster` an LMS
+import file, `--shard K/N` one slice of the class; `merge` and `export` work on the JSON (helpers/grading/commands.py).
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from helpers.grading import collect, jobs, prepare, report
+from helpers.grading import collect, jobs, lateness, outputs, points, prepare, report, shards
 from helpers.grading.runner import KERNEL_NAME, Settings
 
 GRADING_SEED = 1  # the practice checks use 0; a right answer passes for any seed
@@ -38,7 +40,20 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--extra-rules", type=Path, action="append", default=[], help="extra rule modules (tests)")
     p.add_argument("--no-sandbox", action="store_true", help="do not use Landlock (protected folders are restored instead)")
     p.add_argument("--progress", action="store_true", help="grade one learner's folder and print a table")
+    add_output_options(p)
+    p.add_argument("--due", help="due time, ISO 8601 (2026-12-10T23:59:00+01:00; no zone = UTC)")
+    p.add_argument("--late", help="late policy: none, per-day:PERCENT or cutoff:TIME (default none)")
+    p.add_argument("--shard", help="grade only slice K of N of the class (K/N, K from 1); join them with `merge`")
     return p.parse_args(argv)
+
+
+def add_output_options(p: argparse.ArgumentParser) -> None:
+    """Options that shape the outputs, shared with `merge` and `export`."""
+    p.add_argument("--points", type=Path, help="grading file (TOML): [points], [weights], [late], [lms]")
+    p.add_argument("--lms", action="append", choices=["canvas", "moodle", "long"], default=[],
+                   help="also write an LMS import file next to the gradebook (repeatable)")
+    p.add_argument("--roster", type=Path, help="the roster the LMS exports (Canvas/Moodle gradebook export CSV)")
+    p.add_argument("--lms-id", choices=["email", "idnumber"], help="Moodle identifier column (default email)")
 
 
 def _registry(extra: list[Path]) -> tuple[dict, list]:
@@ -57,8 +72,14 @@ def grade(args: argparse.Namespace) -> tuple[list[dict], dict[str, str], dict]:
     """Grade every learner; return the records, exercise titles and run facts for the summary."""
     registry, extra = _registry(args.extra_rules)
     assignments = collect.load_assignments(args.assignments, registry)
+    scheme = points.load_scheme(args.points, [(a.name, [i for i, _ in a.exercises]) for a in assignments])
+    rule = lateness.parse_rule(args.due or scheme.late.get("due"), args.late or scheme.late.get("policy"))
     source = args.submissions or prepare.ROOT / "exercises"
     learners = {source.resolve().name: source} if args.progress else collect.find_learners(source)
+    whole_class = list(learners)
+    if args.shard:
+        k, n = shards.parse(args.shard)
+        learners = shards.select(learners, k, n)
     reference = {a.name: set(collect.review_flags(collect.read_code_cells(args.assignments / a.name)))
                  for a in assignments}
     workroot = Path(tempfile.mkdtemp(prefix="autograd-grader-"))
@@ -84,11 +105,17 @@ def grade(args: argparse.Namespace) -> tuple[list[dict], dict[str, str], dict]:
     records = []
     for name in learners:
         notebooks = [results[id(job)] for job in per_learner[name][0]]
-        records.append(report.learner_record(name, notebooks, per_learner[name][1], per_learner[name][2]))
+        record = report.learner_record(name, notebooks, per_learner[name][1], per_learner[name][2])
+        records.append(points.apply(lateness.mark(record, learners[name], rule), scheme))
     titles = {i: registry[i].title for a in assignments for i, _ in a.exercises}
     facts = {"seconds": time.perf_counter() - start, "run": sum(isinstance(j[3], list) for j in work),
              "sandbox": sandbox_note, "memory": prepare.memory_baseline_note(settings.memory),
-             "tampered": tampered, "jobs": jobs_n, "exercises": len(titles)}
+             "tampered": tampered, "jobs": jobs_n, "exercises": len(titles),
+             "extra": {"scheme": scheme.to_json(), "late": rule.to_json() if rule else None},
+             "lms": scheme.lms}
+    if args.shard:
+        facts["extra"]["shard"] = {"index": k, "count": n, "class_size": len(whole_class),
+                                   "class_digest": shards.class_digest(whole_class)}
     return records, titles, facts
 
 
@@ -97,7 +124,11 @@ def _feedback_dir(args: argparse.Namespace) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Command line entry point."""
+    """Command line entry point (`merge` and `export` are subcommands, see helpers/grading/commands.py)."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] in ("merge", "export"):
+        from helpers.grading import commands
+        return commands.main(argv)
     args = parse_args(argv)
     if not args.progress and (args.submissions is None or not args.submissions.is_dir()):
         print(f"no such class folder: {args.submissions}", file=sys.stderr)
@@ -105,22 +136,19 @@ def main(argv: list[str] | None = None) -> int:
     if not any(args.assignments.glob("*.ipynb")):
         print(f"no practice notebooks in {args.assignments}", file=sys.stderr)
         return 2
-    records, titles, facts = grade(args)
+    try:
+        records, titles, facts = grade(args)
+    except (points.SchemeError, lateness.LateError, shards.ShardError) as bad:
+        print(bad, file=sys.stderr)
+        return 2
     if args.progress:
         print(report.progress_table(records[0], titles))
         return 0
-    ids = list(titles)
-    report.atomic_write(args.out, report.gradebook_csv(records, ids))
-    report.atomic_write(args.out.with_suffix(".json"), report.report_json(records, titles, args.seed))
-    used: set[str] = set()
-    for record in records:
-        name = report.safe_name(record["learner"])
-        while name.lower() in used:  # two learners whose names clean up alike keep separate files
-            name += "_"
-        used.add(name.lower())
-        report.atomic_write(_feedback_dir(args) / f"{name}.md", report.feedback_markdown(record, titles, args.seed))
+    data = {"seed": args.seed, "exercises": titles, "learners": records, **facts["extra"]}
+    outputs.write(outputs.render(data, args.out, _feedback_dir(args)))
     print(_summary(records, facts, args))
-    return 0
+    from helpers.grading import commands  # the LMS files come from the same data `export` reads
+    return commands.write_lms(args, data, facts["lms"])
 
 
 def _summary(records: list[dict], facts: dict, args: argparse.Namespace) -> str:
@@ -130,17 +158,23 @@ def _summary(records: list[dict], facts: dict, args: argparse.Namespace) -> str:
             counts[nb["status"]] = counts.get(nb["status"], 0) + 1
     run, secs = facts["run"], facts["seconds"]
     totals = [r["total"] for r in records]
-    lines = [f"graded {len(records)} learners: {run} notebooks run in {secs:.1f} s with {facts['jobs']} jobs "
+    shard = facts["extra"].get("shard")
+    where = f" (shard {shard['index']}/{shard['count']} of a class of {shard['class_size']})" if shard else ""
+    lines = [f"graded {len(records)} learners{where}: {run} notebooks run in {secs:.1f} s with {facts['jobs']} jobs "
              f"({secs / max(run, 1):.2f} s per notebook)",
              "notebooks: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())),
              f"scores: mean {sum(totals) / max(len(totals), 1):.2f}, min {min(totals, default=0)}, "
              f"max {max(totals, default=0)} (of {facts['exercises']} exercises)",
+             *([f"points: mean {sum(r['points'] for r in records) / max(len(records), 1):.2f} of "
+                f"{records[0]['possible']:g} (weights and late penalties applied)"] if records and (
+                 facts["extra"]["scheme"]["custom"] or facts["extra"]["late"]) else []),
              f"sandbox: {facts['sandbox']}; {facts['memory']}"]
     lines += [f"WARNING: a kernel changed a protected file: {t}" for t in facts["tampered"]]
     flagged = [r["learner"] for r in records if r["review"]]
     if flagged:
         lines.append(f"review flags (see the 'review' column): {', '.join(flagged)}")
-    lines.append(f"wrote {args.out}, {args.out.with_suffix('.json')}, {_feedback_dir(args)}/ ({len(records)} files)")
+    lines.append(f"wrote {args.out}, {args.out.with_suffix('.json')} (learner -> feedback file), "
+                 f"{_feedback_dir(args)}/ ({len(records)} files)")
     return "\n".join(lines)
 
 

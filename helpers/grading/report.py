@@ -5,11 +5,14 @@ import csv
 import io
 import json
 import os
-import re
 import tempfile
+import unicodedata
 from pathlib import Path
 
 from helpers.grading.collect import Assignment
+from helpers.grading.points import fmt
+
+_UNSAFE = set('/\\:*?"<>|')  # separators, and what Windows refuses in a file name
 
 # Notebook statuses, worst first (the order a learner's status column lists them in).
 STATUSES = ("grader error", "kernel died", "timeout", "not a notebook", "wrong lesson", "missing")
@@ -65,21 +68,32 @@ def gradebook_csv(records: list[dict], exercise_ids: list[str]) -> str:
     return out.getvalue()
 
 
-def report_json(records: list[dict], titles: dict[str, str], seed: int) -> str:
-    """Everything, deterministic: exercises with titles, then each learner's notebooks and verdicts."""
-    return json.dumps({"seed": seed, "exercises": titles, "learners": records}, indent=1, sort_keys=True) + "\n"
+def report_json(records: list[dict], titles: dict[str, str], seed: int, extra: dict | None = None) -> str:
+    """Everything, deterministic: exercises with titles, then each learner's notebooks and verdicts (and `extra`)."""
+    data = {"seed": seed, "exercises": titles, "learners": records, **(extra or {})}
+    return json.dumps(data, indent=1, sort_keys=True) + "\n"
 
 
-def feedback_markdown(record: dict, titles: dict[str, str], seed: int) -> str:
+def feedback_markdown(record: dict, titles: dict[str, str], seed: int, points: bool = False) -> str:
     """What a learner gets back: score, then each notebook's exercises with message and hint."""
     out = len(titles) if titles else sum(len(nb["exercises"]) for nb in record["notebooks"])
+    score = f"{record['total']} / {out}"
+    if points:  # a grading file (or a deadline) is in force: points after weights and late penalties
+        score = f"{fmt(record['points'])} / {fmt(record['possible'])} points"
     lines = [f"# Feedback for {record['learner']}", "",
-             f"**Score: {record['total']} / {out}** (checked with grading seed {seed}: the checks used other",
+             f"**Score: {score}** (checked with grading seed {seed}: the checks used other",
              "inputs than the practice checks in your notebook).", ""]
     lines += [f"- {note}" for note in record["notes"]] + ([""] if record["notes"] else [])
     for nb in record["notebooks"]:
         score = sum(e["status"] == "passed" for e in nb["exercises"])
-        lines += [f"## {nb['notebook']}: {score} / {len(nb['exercises'])}", ""]
+        heading = f"{score} / {len(nb['exercises'])}"
+        if points:
+            heading = f"{fmt(nb['subtotal'])} / {fmt(nb['possible'])} points"
+        lines += [f"## {nb['notebook']}: {heading}", ""]
+        if nb.get("late") and nb["late"]["days_late"] > 0:
+            late = nb["late"]
+            lines += [f"Handed in {fmt(late['days_late'])} days late ({late['submitted']}, from the "
+                      f"{late['source']}): {fmt(100 * late['penalty'])}% taken off.", ""]
         if nb["status"] != "ok" or nb["notes"]:
             lines += [f"Status: **{nb['status']}**."] + [f"- {note}" for note in nb["notes"]] + [""]
         for e in nb["exercises"]:
@@ -109,18 +123,41 @@ def progress_table(record: dict, titles: dict[str, str]) -> str:
 
 
 def safe_name(learner: str) -> str:
-    """A file name for a learner's feedback (no path separators or oddities)."""
-    return re.sub(r"[^A-Za-z0-9._@+-]", "_", learner).lstrip(".") or "learner"
+    """A file name for a learner's feedback: any script kept, separators and controls replaced, no leading - or ."""
+    text = unicodedata.normalize("NFC", learner)
+    text = "".join("_" if ch in _UNSAFE or unicodedata.category(ch)[0] in "CZ" else ch for ch in text)
+    text = text.lstrip(".-")  # no hidden files, no file name an rm or a shell would take for an option
+    while len(text.encode("utf-8")) > 200:  # file systems stop at 255 bytes; leave room for _ and .md
+        text = text[:-1]
+    return text or "learner"
 
 
 def atomic_write(path: Path, text: str) -> None:
-    """Write through a temp file in the same folder and os.replace: readers never see half a file."""
+    """Write through a temp file in the same folder and os.replace: readers never see half a file.
+
+    mkstemp makes the file 0600; it gets the mode a plain open() would give (0666 minus the umask),
+    so the instructor's group on a shared server can read the gradebook when their umask allows it.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~current_umask())
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             handle.write(text)
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def current_umask() -> int:
+    """The process's umask, read without changing it where Linux allows (/proc), else set and restored."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except OSError:
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
