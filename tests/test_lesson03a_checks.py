@@ -119,6 +119,7 @@ def test_culprit_mistakes_get_their_hint(culprit: dict, hint: str) -> None:
     (normalize_through_data, "through .data"),
     (lambda x: torch.softmax(x, dim=-1).detach(), "no .detach()"),
     (lambda x: x.exp() / x.exp().sum(), "expected"),
+    (lambda x: x.exp(), "sum to 1"),
 ])
 def test_normalize_mistakes_get_their_hint(wrong, hint: str) -> None:
     result = verdict("03a.3", normalize_rows=wrong)
