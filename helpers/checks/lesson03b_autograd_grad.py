@@ -34,7 +34,7 @@ PREDICTION_HINTS = {
     "after_backward": "backward(gradient=v) gives v times dy/dx entry by entry here: 10 * 2 * x[1] = 40.",
     "g": "autograd.grad returns d(sum x^3)/dx = 3 x^2: at x[1] = 2 that is 12.",
     "after_grad": "autograd.grad returns its result and never touches x.grad: it stays 40.",
-    "eval_requires_grad": "eval() changes dropout and batch norm, not autograd: the weights still require grad.",
+    "eval_requires_grad": "eval() changes how layers such as dropout behave, not autograd: the weights still require grad.",
 }
 
 
