@@ -37,9 +37,10 @@ def normalize_under_no_grad(x: torch.Tensor) -> torch.Tensor:
     return y
 
 
-def clamp_no_grad(w: torch.Tensor, lo: float, hi: float) -> None:
+def clamp_no_grad(w: torch.Tensor, lo: float, hi: float) -> torch.Tensor:
     with torch.no_grad():
         w.clamp_(lo, hi)
+    return w
 
 
 def clamp_detach(w: torch.Tensor, lo: float, hi: float) -> torch.Tensor:
@@ -47,18 +48,31 @@ def clamp_detach(w: torch.Tensor, lo: float, hi: float) -> torch.Tensor:
     return w
 
 
-def clamp_copy(w: torch.Tensor, lo: float, hi: float) -> None:
+def clamp_copy(w: torch.Tensor, lo: float, hi: float) -> torch.Tensor:
     with torch.no_grad():
-        w.copy_(torch.minimum(torch.maximum(w, torch.tensor(lo)), torch.tensor(hi)))
+        return w.copy_(torch.minimum(torch.maximum(w, torch.tensor(lo)), torch.tensor(hi)))
 
 
-def clamp_out(w: torch.Tensor, lo: float, hi: float) -> None:
+def clamp_out(w: torch.Tensor, lo: float, hi: float) -> torch.Tensor:
     with torch.no_grad():
         torch.clamp(w, lo, hi, out=w)
+    return w
 
 
-def clamp_data(w: torch.Tensor, lo: float, hi: float) -> None:
+def clamp_data(w: torch.Tensor, lo: float, hi: float) -> torch.Tensor:
     w.data.clamp_(lo, hi)
+    return w
+
+
+def clamp_no_grad_no_return(w: torch.Tensor, lo: float, hi: float) -> None:
+    with torch.no_grad():
+        w.clamp_(lo, hi)
+
+
+def clamp_returns_copy(w: torch.Tensor, lo: float, hi: float) -> torch.Tensor:
+    with torch.no_grad():
+        w.clamp_(lo, hi)
+    return w.detach().clone().requires_grad_()
 
 
 def clamp_rebind(w: torch.Tensor, lo: float, hi: float) -> torch.Tensor:
@@ -66,8 +80,8 @@ def clamp_rebind(w: torch.Tensor, lo: float, hi: float) -> torch.Tensor:
     return w
 
 
-def clamp_recorded(w: torch.Tensor, lo: float, hi: float) -> None:
-    w.clamp_(lo, hi)
+def clamp_recorded(w: torch.Tensor, lo: float, hi: float) -> torch.Tensor:
+    return w.clamp_(lo, hi)
 
 
 RIGHT_ANSWERS: dict[str, list[dict[str, Any]]] = {
@@ -135,16 +149,18 @@ def test_normalize_hard_coded_fails() -> None:
     (clamp_data, "through .data"),
     (clamp_rebind, "only moves a local name"),
     (clamp_recorded, "torch.no_grad()"),
-    (lambda w, lo, hi: None, "only moves a local name"),
+    (lambda w, lo, hi: w, "only moves a local name"),
+    (clamp_no_grad_no_return, "return"),
+    (clamp_returns_copy, "Return w itself"),
 ])
 def test_clamp_mistakes_get_their_hint(wrong, hint: str) -> None:
     assert_fails("03a.4", hint, clamp_weights_=wrong)
 
 
 def test_clamp_hard_coded_fails() -> None:
-    def constant(w: torch.Tensor, lo: float, hi: float) -> None:
+    def constant(w: torch.Tensor, lo: float, hi: float) -> torch.Tensor:
         with torch.no_grad():
-            w.fill_(0.1)
+            return w.fill_(0.1)
 
     assert verdict("03a.4", clamp_weights_=constant).status == "failed"
 

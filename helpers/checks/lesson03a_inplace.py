@@ -172,17 +172,23 @@ def clamp_rule(clamp_weights_: Any, gen: torch.Generator) -> str:
         pending = (w * w).sum()  # a graph that saved w, as a forward pass waiting for its backward would
         version = w._version
         try:
-            call_learner(clamp_weights_, w, lo, hi, name="clamp_weights_")
+            result = call_learner(clamp_weights_, w, lo, hi, name="clamp_weights_")
         except WrongAnswer as wrong:
             hint = ("An in-place change of a leaf that requires grad is allowed only where autograd is not "
                     "recording: put it under `with torch.no_grad():`.") if "leaf Variable" in wrong.message else wrong.hint
             raise WrongAnswer(wrong.message, hint) from None
         where = f"for w of shape {tuple(w.shape)}, lo = {lo:.3g}, hi = {hi:.3g}"
+        if result is None:
+            raise WrongAnswer(f"{where}, clamp_weights_ returned None.",
+                              "End with `return w`, as PyTorch's in-place methods return the tensor they changed.")
         if torch.equal(w.detach(), values) and not torch.equal(values.clamp(lo, hi), values):
             raise WrongAnswer(f"{where}, the caller's w is unchanged after clamp_weights_(w, lo, hi).",
                               "`w = w.clamp(...)` only moves a local name; the model still holds the old tensor. "
                               "Change w itself, in place (clamp_).")
         require_close(w.detach(), values.clamp(lo, hi), "w after clamp_weights_", inputs=where)
+        if result is not w:
+            raise WrongAnswer(f"{where}, w is clamped, but clamp_weights_ returned another object.",
+                              "Return w itself, the tensor you changed in place (as PyTorch's in-place methods do).")
         if not (w.is_leaf and w.requires_grad):
             raise WrongAnswer(f"{where}, w is no longer a leaf that requires grad (is_leaf = {w.is_leaf}, "
                               f"requires_grad = {w.requires_grad}).",
