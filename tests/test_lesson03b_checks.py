@@ -163,6 +163,7 @@ def test_jacobian_hard_coded_fails() -> None:
     assert verdict("03b.2", jacobian=lambda f, x: torch.ones(3, 3)).status == "failed"
 
 
+@pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True")  # second_accumulating's, on purpose
 @pytest.mark.parametrize("wrong, hint", [
     (second_no_create_graph, "create_graph=True"),
     (second_no_linear_case, "linear f"),

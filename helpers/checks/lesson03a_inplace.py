@@ -107,7 +107,7 @@ def _anomaly_node() -> str:
         except RuntimeError:
             pass
     found = [re.search(r"Error detected in (\w+)", str(w.message)) for w in caught]
-    return next(m.group(1) for m in found if m)
+    return next((m.group(1) for m in found if m), "(anomaly mode reported no node)")
 
 
 CULPRIT_HINTS = {
