@@ -103,6 +103,22 @@ def drag(page: Any, handle: Any, dx: float) -> None:
     page.mouse.up()
 
 
+def towards_middle(handle: Any) -> int:
+    """+1 if the handle's value is in the lower half of its range, else -1 (so a move never sticks at an end)."""
+    value, low, high = (float(handle.get_attribute(a)) for a in ("aria-valuenow", "aria-valuemin", "aria-valuemax"))
+    return 1 if value < (low + high) / 2 else -1
+
+
+def nudge(page: Any, handle: Any, presses: int = 2) -> None:
+    """Arrow keys on the handle, towards the middle of its range."""
+    press(page, handle, ["ArrowRight" if towards_middle(handle) > 0 else "ArrowLeft"] * presses)
+
+
+def drag_towards_middle(page: Any, handle: Any, pixels: float = 60) -> None:
+    """A mouse drag of the handle, towards the middle of its range."""
+    drag(page, handle, pixels * towards_middle(handle))
+
+
 def move_and_check(page: Any, chart: Any, action: Any, what: str) -> dict[str, Any]:
     """Do `action()`, then assert the chart redrew to a new state; return that state."""
     before = chart_state(chart)

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from browser_explorer import (CHARTS, chart_state, drag, keep_offline, key_to_frame, launch, move_and_check, press,
+from browser_explorer import (CHARTS, drag_towards_middle, keep_offline, key_to_frame, launch, move_and_check, nudge,
                               require_playwright, slider_handle)
 from lab_server import LabServer
 
@@ -154,18 +154,18 @@ def _move_every_control(page: Any, key: str, chart: Any, when: str) -> None:
     scope = page.locator(NOTEBOOK)
     if key == "08":
         handle = slider_handle(scope, "sharpness")
-        move_and_check(page, chart, lambda: press(page, handle, ["ArrowRight", "PageUp"]), f"{when}: keys on sharpness")
-        move_and_check(page, chart, lambda: drag(page, handle, -70), f"{when}: mouse on sharpness")
-        span = slider_handle(scope, "x range")
-        move_and_check(page, chart, lambda: press(page, span, ["ArrowLeft"]), f"{when}: keys on x range")
-        move_and_check(page, chart, lambda: drag(page, span, -40), f"{when}: mouse on x range")
+        move_and_check(page, chart, lambda: nudge(page, handle), f"{when}: keys on sharpness")
+        move_and_check(page, chart, lambda: drag_towards_middle(page, handle), f"{when}: mouse on sharpness")
+        span = slider_handle(scope, "x range")  # its lower handle
+        move_and_check(page, chart, lambda: nudge(page, span, 1), f"{when}: keys on x range")
+        move_and_check(page, chart, lambda: drag_towards_middle(page, span, 40), f"{when}: mouse on x range")
         choice = scope.locator(".widget-dropdown select").first
         other = "sine" if choice.input_value() != "sine" else "sigmoid"
         move_and_check(page, chart, lambda: choice.select_option(other), f"{when}: approximation")
     else:
         handle = slider_handle(scope, "temperature")
-        move_and_check(page, chart, lambda: press(page, handle, ["ArrowLeft", "ArrowLeft"]), f"{when}: keys on temperature")
-        move_and_check(page, chart, lambda: drag(page, handle, 60), f"{when}: mouse on temperature")
+        move_and_check(page, chart, lambda: nudge(page, handle), f"{when}: keys on temperature")
+        move_and_check(page, chart, lambda: drag_towards_middle(page, handle), f"{when}: mouse on temperature")
         move_and_check(page, chart, lambda: scope.locator(".widget-checkbox input").first.click(), f"{when}: hard=True")
 
 
