@@ -4,6 +4,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -11,6 +12,7 @@ import pytest
 from helpers import explorer_data
 from helpers.live_widgets import GumbelChart, SoftFloorChart, _pack, gumbel_payload, soft_floor_payload
 
+ROOT = Path(__file__).resolve().parent.parent
 MAX_DATA_BYTES = 300_000  # the issue's bound for one explorer's embedded data
 
 
@@ -57,3 +59,15 @@ def test_the_charts_code_loads_nothing_from_outside(chart: type) -> None:
     code = chart._esm + chart._css
     assert not re.search(r"""(import\s*\(?\s*["']|url\(\s*["']?|src\s*=\s*["'])(https?:)?//""", code)
     assert "export default" in chart._esm
+
+
+@pytest.mark.parametrize("lesson, chart", [("08_soft_floor", SoftFloorChart), ("09_gumbel_softmax", GumbelChart)])
+def test_the_lesson_stores_the_current_charts_state(lesson: str, chart: type) -> None:
+    """Readers without a kernel (and the website) get the stored state: it must be today's code and data."""
+    metadata = json.loads((ROOT / "notebooks" / f"{lesson}.ipynb").read_text())["metadata"]
+    states = metadata["widgets"]["application/vnd.jupyter.widget-state+json"]["state"].values()
+    stored = [s["state"] for s in states if s["model_name"] == "AnyModel"]
+    assert len(stored) == 1, f"{lesson}: expected one stored chart, found {len(stored)}: run make outputs"
+    fresh = chart().get_state()
+    for key in ("_esm", "_css", "data", "spec"):
+        assert stored[0][key] == fresh[key], f"{lesson}: the stored chart's {key} is stale: run make outputs"

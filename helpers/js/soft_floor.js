@@ -13,8 +13,12 @@ function tile(t, period, xMin, xMax, shiftValues) {
 }
 
 function series(style, label) {
-  return { label, stroke: style.colour, width: style.width, dash: style.dash, points: { show: false } };
+  return { label, stroke: style.colour, width: style.width, dash: style.dash, points: { show: false },
+           border: style.dash ? (style.dash[0] > 4 ? "dashed" : "dotted") : "solid" };
 }
+
+// legend markers drawn with each line's dash too, so the legend reads without colour
+const legend = { live: false, markers: { width: 3, dash: (u, i) => u.series[i].border || "solid" } };
 
 export default {
   render({ model, el }) {
@@ -28,12 +32,12 @@ export default {
     const axes = (label) => [{ label: "x" }, { label, size: 60 }];
     const cursor = { sync: { key: "soft-floor-" + Math.random() }, drag: { x: false, y: false } };
     const top = new uPlot({
-      width: spec.width, height: spec.top_height, cursor, legend: { live: false },
+      width: spec.width, height: spec.top_height, cursor, legend,
       scales: { x: xScale }, axes: axes("value"),
       series: [{}, series(styles.floor, "floor(x)"), series(styles.soft, "soft floor")],
     }, [[], [], []], topBox);
     const bottom = new uPlot({
-      width: spec.width, height: spec.bottom_height, cursor, legend: { live: false },
+      width: spec.width, height: spec.bottom_height, cursor, legend,
       scales: { x: xScale, y: { range: () => [-0.15 * view.peak, 1.1 * view.peak] } }, axes: axes("d/dx"),
       series: [{}, series(styles.floor, "floor (autograd: 0)"), series(styles.ste, "straight-through floor (1)"),
                series(styles.soft, "soft floor")],
