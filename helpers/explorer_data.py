@@ -11,6 +11,9 @@ compare the tiles with PyTorch over the whole range.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import numpy as np
 import torch
 from matplotlib import colormaps
@@ -26,6 +29,17 @@ TEMPERATURE_EXPONENT = dict(min=-1.5, max=1.0, step=0.05)  # temperature = 10 **
 PERIOD_POINTS = 160  # per unit of x: 3-4 points across the upper half of the narrowest bumps; 0 and -0.5 on it
 
 
+@contextmanager
+def _one_thread() -> Iterator[None]:
+    """Tensors this small gain nothing from a second thread, only waits (5x slower on a busy machine)."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(threads)
+
+
 def slider_values(min: float, max: float, step: float) -> np.ndarray:
     """Every value a slider with this min, max and step can take (float64, rounded like the readout)."""
     count = int(round((max - min) / step)) + 1
@@ -39,7 +53,11 @@ def period_grid() -> torch.Tensor:
 
 def soft_floor_data() -> dict[str, np.ndarray]:
     """One period of floor, the soft floors and all derivatives by autograd, per approximation and sharpness."""
-    t = period_grid()
+    with _one_thread():
+        return _soft_floor_data(period_grid())
+
+
+def _soft_floor_data(t: torch.Tensor) -> dict[str, np.ndarray]:
     data = {"t": t.numpy(), "floor": torch.floor(t).numpy(),
             "floor_grad": autograd_derivative(torch.floor, t).numpy(),
             "ste_grad": autograd_derivative(ste_floor, t).numpy()}
@@ -77,10 +95,11 @@ def gumbel_data(n_samples: int = 6, seed: int = 0) -> dict[str, np.ndarray]:
     data: dict[str, np.ndarray] = {"temperatures": temperatures}
     for key in norms:
         data[key] = np.zeros((2, len(temperatures), n_samples, len(GUMBEL_LOGITS)))
-    for hard in (0, 1):
-        for i, tau in enumerate(temperatures.tolist()):
-            data["samples"][hard, i], data["grads"][hard, i] = (
-                v.numpy() for v in gumbel_samples_and_grads(tau, bool(hard), n_samples, seed))
+    with _one_thread():
+        for hard in (0, 1):
+            for i, tau in enumerate(temperatures.tolist()):
+                data["samples"][hard, i], data["grads"][hard, i] = (
+                    v.numpy() for v in gumbel_samples_and_grads(tau, bool(hard), n_samples, seed))
     for key, norm in norms.items():  # colours chosen here, with the matplotlib figure's own norms
         scaled = np.asarray(norm(data[key].ravel())).reshape(data[key].shape)  # SymLogNorm takes 1-D only
         data[f"{key}_colour"] = np.clip(np.round(scaled * 255), 0, 255).astype(np.uint8)

@@ -9,10 +9,13 @@ import os
 import shutil
 import statistics
 import time
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 import pytest
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "browser"  # git-ignored: last run's figures
 
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import http.server
 import importlib.util
+import json
 import os
 import re
 import sys
@@ -19,8 +20,8 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
-from browser_explorer import (CHARTS, chart_state, drag, keep_offline, launch, move_and_check, press,
-                              require_playwright, slider_handle)
+from browser_explorer import (ARTIFACTS, CHARTS, chart_state, drag, keep_offline, key_to_frame, launch,
+                              move_and_check, press, require_playwright, slider_handle)
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "site"))
@@ -182,6 +183,11 @@ def test_explorers_on_the_site_move_with_keys_and_mouse_offline(server: str) -> 
             move_and_check(page9, chart9, lambda: press(page9, temperature, ["ArrowLeft", "ArrowLeft"]), "keys")
             move_and_check(page9, chart9, lambda: drag(page9, temperature, -60), "mouse drag on temperature")
             move_and_check(page9, chart9, lambda: page9.locator(".widget-checkbox input").first.click(), "hard=True")
+            # a benchmark figure for the README, never asserted: input -> the frame after the redraw
+            timings = {"08": key_to_frame(page, chart, handle), "09": key_to_frame(page9, chart9, temperature)}
+            print("on the site:", timings)
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            (ARTIFACTS / "timings-site.json").write_text(json.dumps(timings, indent=1))
         finally:
             browser.close()
     assert not outside + outside9, f"pages asked for outside addresses: {outside + outside9}"
