@@ -55,7 +55,7 @@ def explore_soft_floor(sharpness: float = 4.0, approximation: str = "sigmoid",
     chart = SoftFloorChart(sharpness=sharp.value, approximation_index=choice.index, x_range=list(span.value))
     return _explorer([widgets.HBox([sharp, choice]), span], chart,
                      {"sharpness": sharp, "approximation_index": choice, "x_range": span},
-                     "Soft floor explorer: sliders for sharpness, approximation and x range (needs JupyterLab or the website)")
+                     "Soft floor explorer: sliders for sharpness, approximation and x range (run this cell to show them)")
 
 
 def explore_gumbel_softmax(temperature: float = 1.0, hard: bool = False) -> Explorer:
@@ -68,7 +68,7 @@ def explore_gumbel_softmax(temperature: float = 1.0, hard: bool = False) -> Expl
     switch = widgets.Checkbox(value=hard, description="hard=True (straight-through)", style=WIDE_LABEL)
     chart = GumbelChart(temperature=slider.value, hard=switch.value)
     return _explorer([widgets.HBox([slider, switch])], chart, {"temperature": slider, "hard": switch},
-                     "Gumbel-Softmax explorer: temperature slider and hard=True switch (needs JupyterLab or the website)")
+                     "Gumbel-Softmax explorer: temperature slider and hard=True switch (run this cell to show them)")
 
 
 def control(box: widgets.Box, description: str) -> widgets.ValueWidget:

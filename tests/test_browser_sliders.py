@@ -140,7 +140,7 @@ def _find_chart(page: Any, key: str, timeout: float = 30) -> Any:
     deadline = time.perf_counter() + timeout
     while not chart.count():
         text = page.locator(NOTEBOOK).inner_text()
-        if "Error displaying widget" in text or "(needs JupyterLab or the website)" in text:
+        if "Error displaying widget" in text or "(run this cell to show them)" in text:
             raise AssertionError("the explorer shows as text or an error: is the ipywidgets/anywidget JupyterLab "
                                  "extension (jupyterlab_widgets, anywidget) installed and enabled?")
         if time.perf_counter() > deadline:
