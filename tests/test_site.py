@@ -110,6 +110,19 @@ def test_links_to_unpublished_solutions_point_to_the_repository(site: Path) -> N
     assert all(a.startswith(f"{REPOSITORY}/blob/main/solutions/") for a in links), links
 
 
+def test_the_solutions_setting_publishes_them_as_linked_pages(tmp_path: Path) -> None:
+    _require_site_tools()
+    from build import build
+
+    done = build(tmp_path, solutions=True)  # and no repository address: nothing may point outside
+    assert done.returncode == 0, f"sphinx-build -W failed with SITE_SOLUTIONS=1:\n{done.stdout}\n{done.stderr}"
+    site = tmp_path / "html"
+    for notebook in sorted((ROOT / "solutions").glob("*.ipynb")):
+        assert (site / "solutions" / f"{notebook.stem}.html").exists(), f"no page for solutions/{notebook.name}"
+    links = [a for page in _pages(site) for a in _parse(page).links if "solutions/" in a]
+    assert links and all(not urlparse(a).scheme for a in links), links  # links between pages of the site now
+
+
 def test_tracebacks_are_rendered_as_text_without_terminal_codes(site: Path) -> None:
     pages = [p for p in site.glob("notebooks/*.html") if "output traceback" in p.read_text()]
     assert pages, "no lesson page shows a traceback, though lessons show errors on purpose"
