@@ -2,8 +2,8 @@
 
 The chart (helpers.live_widgets) holds PyTorch's curves for every slider value; `jslink` ties each slider to
 it inside the browser, so a slider move never waits on the kernel, and the notebook's stored widget state is
-enough to use the explorer with no kernel at all (after a restart, on a static page, on the course website).
-The sliders are ipywidgets' own: keyboard (arrows, Page Up/Down, Home/End) and mouse both move them.
+enough to use the explorer with no kernel: once the kernel is shut down, on a static page, on the course website.
+The sliders are ipywidgets' own: the arrow keys and the mouse both move them (the browser tests do both).
 """
 from __future__ import annotations
 

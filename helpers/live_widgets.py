@@ -16,11 +16,11 @@ import numpy as np
 import traitlets
 
 from helpers import explorer_data
-from helpers.plot_style import PALETTE
+from helpers.soft_figures import STYLES  # the matplotlib figure's looks, so both pictures agree
 
 HERE = Path(__file__).parent
 WIDTH = 700  # pixels, as wide as the static figure (7 inches at 100 dpi)
-# the same colour and dash for a curve in every panel and in the matplotlib figure (soft_figures.STYLES)
+# matplotlib's line styles as canvas dash patterns (pixels on, off)
 DASHES = {"-": None, "--": [8, 5], ":": [2, 3]}
 
 
@@ -41,8 +41,6 @@ def _pack(arrays: dict[str, np.ndarray], dtype: str) -> tuple[str, dict[str, lis
 @cache
 def soft_floor_payload() -> tuple[str, dict]:
     """The soft floor chart's data (base64 float16) and its description, computed once per process."""
-    from helpers.soft_figures import STYLES  # the matplotlib figure's styles, so both pictures agree
-
     data, layout = _pack(explorer_data.soft_floor_data(), "<f2")
     styles = {key: {"colour": s["color"], "width": round(1.4 * s["lw"], 1), "dash": DASHES[s["ls"]]} for key, s in STYLES.items()}
     spec = {"arrays": layout, "approximations": sorted(explorer_data.APPROXIMATIONS), "styles": styles,
