@@ -135,8 +135,9 @@ def key_to_frame(page: Any, chart: Any, handle: Any, presses: int = 20) -> dict[
     """Median and max ms from a key press to the first frame after the chart's redraw, and of the redraw itself."""
     page.evaluate(WATCH_INPUT)
     frames, redraws = [], []
+    first, then = ("ArrowRight", "ArrowLeft") if towards_middle(handle) > 0 else ("ArrowLeft", "ArrowRight")
     for i in range(presses):
-        key = "ArrowRight" if (i // 5) % 2 == 0 else "ArrowLeft"  # back and forth, never stuck at an end
+        key = first if (i // 5) % 2 == 0 else then  # five steps towards the middle and back: never stuck at an end
         before = chart_state(chart)
         press(page, handle, [key])
         deadline = time.perf_counter() + 5
