@@ -11,7 +11,7 @@ WORKERS ?= $(shell $(PYTHON) -c "import os; print((os.cpu_count() or 1) + 1)")
 JOBS   ?= $(CORES)
 NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize.cfg --nbval-cell-timeout 300
 
-.PHONY: env lab test exercises outputs bench bench-grader grade progress student-pack gradescope clean
+.PHONY: env lab test exercises outputs bench bench-grader grade progress student-pack gradescope clean site site-env bench-explorer-browser
 
 # One environment in the repo, everything pinned in requirements.txt; remade when that changes.
 $(STAMP): requirements.txt pyproject.toml
@@ -20,6 +20,17 @@ $(STAMP): requirements.txt pyproject.toml
 	touch $(STAMP)
 
 env: $(STAMP)
+
+# The website's tools (Sphinx, myst-nb, sphinx-book-theme: the `site` extra) go into .venv only on request.
+SITE_STAMP := $(VENV)/.site-stamp
+$(SITE_STAMP): $(STAMP)
+	$(BIN)/pip install --disable-pip-version-check -q -e ".[site]"
+	touch $(SITE_STAMP)
+
+site-env: $(SITE_STAMP)
+
+site: site-env  ## the course website in build/site/html, from the stored outputs (SITE_SOLUTIONS=1 publishes solutions/)
+	$(PY) site/build.py build/site
 
 lab: env  ## create/reuse the environment and open the first lesson in JupyterLab
 	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/00_welcome.ipynb
@@ -46,6 +57,9 @@ grade: env  ## grade a class: make grade SUBMISSIONS=path/to/class [GRADE_OPTS="
 
 progress: env  ## run your exercises/ the way the grader does and list what is done
 	$(PY) -m helpers.grade --progress exercises
+
+bench-explorer-browser: env  ## input -> redraw of the explorers in Chromium (JupyterLab, kernel shut down)
+	$(PY) scripts/bench_explorer_browser.py
 
 bench-grader: env  ## time the grader on a generated class of 40 learners, --jobs 1 and 2
 	$(PY) scripts/bench_grader.py

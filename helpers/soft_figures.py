@@ -12,6 +12,7 @@ import torch
 from matplotlib.colors import Normalize, SymLogNorm
 from matplotlib.figure import Figure
 
+from helpers.plot_style import PALETTE
 from helpers.soft_functions import APPROXIMATIONS, autograd_derivative, seeded_gumbel_softmax, soft_floor, ste_floor
 
 POINTS = 801  # enough for a smooth curve at sharpness 30 on a width of 10, cheap enough to redraw fast
@@ -21,7 +22,11 @@ GRAD_COLOUR_LIMIT = 5.0  # one colour scale for all temperatures; gradients beyo
 # fixed margins instead of tight_layout, which costs about as much as drawing the whole figure again
 FLOOR_LAYOUT = {"height_ratios": (3, 2), "left": 0.09, "right": 0.98, "top": 0.94, "bottom": 0.09, "hspace": 0.16}
 GUMBEL_LAYOUT = {"left": 0.12, "right": 0.98, "top": 0.94, "bottom": 0.06, "hspace": 0.45}
-COLOURS = {"floor": "#444444", "soft": "#1f77b4", "ste": "#d62728"}
+# one look per curve in every panel, in this figure and in the browser explorer: colour-blind-safe colours
+# (course palette) and a dash pattern each, so the curves stay apart in greyscale too
+STYLES = {"floor": {"color": PALETTE["black"], "ls": ":", "lw": 1.5},
+          "ste": {"color": PALETTE["vermillion"], "ls": "--", "lw": 1.5},
+          "soft": {"color": PALETTE["blue"], "ls": "-", "lw": 2.0}}
 
 
 class SoftFloorPlot:
@@ -29,10 +34,9 @@ class SoftFloorPlot:
 
     def __init__(self) -> None:
         self.fig, (self.top, self.bottom) = plt.subplots(2, 1, figsize=(7, 5.2), sharex=True, gridspec_kw=FLOOR_LAYOUT)
-        self.floor = self.top.plot([], [], color=COLOURS["floor"], lw=1.5, label="floor(x)")[0]
-        self.soft = self.top.plot([], [], color=COLOURS["soft"], lw=2, label="soft floor")[0]
-        self.grads = [self.bottom.plot([], [], color=COLOURS[key], ls=style, lw=1.5, label=key)[0]
-                      for key, style in (("floor", "-"), ("ste", "--"), ("soft", "-"))]
+        self.floor = self.top.plot([], [], **STYLES["floor"], label="floor(x)")[0]
+        self.soft = self.top.plot([], [], **STYLES["soft"], label="soft floor")[0]
+        self.grads = [self.bottom.plot([], [], **STYLES[key], label=key)[0] for key in ("floor", "ste", "soft")]
         self.top.set_ylabel("value")
         self.top.set_title("floor vs soft floor (top) and their derivatives by autograd (bottom)", fontsize=10)
         self.bottom.set(xlabel="x", ylabel="d/dx")

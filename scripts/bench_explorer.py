@@ -1,8 +1,8 @@
-"""Benchmark: kernel time from a slider value change to the explorer's new picture (lessons 08 and 09).
+"""Benchmark: the kernel's work for the explorers (lessons 08 and 09), once per explorer and per slider move.
 
-Runs in a real ipykernel (as in JupyterLab, minus the browser): sets each slider's `.value` about 30
-times and times until the callback has swapped the new PNG into the Output widget. For comparison it
-also times the two other ways of wiring a slider to a figure:
+The explorers draw in the browser (scripts/bench_explorer_browser.py times that): the kernel's only work is
+building them once, when PyTorch computes every curve for every slider value; timed 5 times each, in a real
+ipykernel. For comparison it also times, per slider change (about 30 each), two ways of redrawing in the kernel:
 - `interactive_output` + `plt.show()` (inline backend, new figure per change, as `interact` does);
 - re-drawing one kept figure after `set_ydata` (the kernel-side work of ipympl, which is not installed).
 Prints median and max in milliseconds, wall clock and the kernel's CPU time (the second is what a redraw
@@ -23,7 +23,8 @@ ROOT = Path(__file__).resolve().parent.parent
 KERNEL_CODE = r'''
 import io, json, statistics, time
 import ipywidgets as widgets, matplotlib.pyplot as plt, torch
-from helpers.explorer import control, explore_gumbel_softmax, explore_soft_floor, output_of
+from helpers.explorer import explore_gumbel_softmax, explore_soft_floor
+from helpers.live_widgets import gumbel_payload, soft_floor_payload
 from helpers.soft_figures import soft_floor_figure
 from helpers.soft_functions import autograd_derivative, soft_floor
 
@@ -42,13 +43,17 @@ def timed(widget, values, changed=lambda: True):
     return wall, cpu
 
 results = {{}}
-ui = explore_soft_floor(); out = output_of(ui); last = [out.outputs]
-def new_picture():
-    fresh = out.outputs is not last[0] and "image/png" in out.outputs[0]["data"]; last[0] = out.outputs; return fresh
-control(ui, "sharpness").value = 1.0
-results["soft floor explorer (Output.outputs swap)"] = timed(control(ui, "sharpness"), sweep(1.2, 25.0), new_picture)
-ui = explore_gumbel_softmax(); out = output_of(ui); last = [out.outputs]
-results["gumbel explorer (Output.outputs swap)"] = timed(control(ui, "temperature"), sweep(0.05, 5.0), new_picture)
+def built(make, payload):  # the one-time cost: PyTorch computes every curve for every slider value
+    wall, cpu = [], []
+    for _ in range(5):
+        payload.cache_clear()
+        start, start_cpu = time.perf_counter(), time.process_time()
+        make()
+        wall.append(round((time.perf_counter() - start) * 1000, 1))
+        cpu.append(round((time.process_time() - start_cpu) * 1000, 1))
+    return wall, cpu
+results["build explore_soft_floor() once (arrays for every slider value)"] = built(explore_soft_floor, soft_floor_payload)
+results["build explore_gumbel_softmax() once"] = built(explore_gumbel_softmax, gumbel_payload)
 
 slider = widgets.FloatSlider(value=1.0, min=0.2, max=30, description="sharpness")
 def show(sharpness):

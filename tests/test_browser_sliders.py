@@ -1,4 +1,9 @@
-"""Lesson 08's sliders redraw its plot in a real browser (JupyterLab + ipywidgets + headless Chromium)."""
+"""Lessons 08 and 09's explorers in a real browser (JupyterLab + ipywidgets + headless Chromium), offline.
+
+After running the notebook, each slider moved with the keyboard and with the mouse changes the chart; then
+the kernel is shut down and the sliders must still move the chart (it draws from PyTorch's stored arrays).
+Input -> next frame is measured along the way (a benchmark figure kept in test-artifacts, never asserted).
+"""
 from __future__ import annotations
 
 import json
@@ -12,17 +17,14 @@ from typing import Any
 
 import pytest
 
+from browser_explorer import (CHARTS, drag_towards_middle, keep_offline, key_to_frame, launch, move_and_check, nudge,
+                              require_playwright, slider_handle)
 from lab_server import LabServer
 
 ROOT = Path(__file__).resolve().parent.parent
-LESSON = ROOT / "notebooks" / "08_soft_floor.ipynb"
+LESSONS = {"08": ROOT / "notebooks" / "08_soft_floor.ipynb", "09": ROOT / "notebooks" / "09_gumbel_softmax.ipynb"}
 ARTIFACTS = ROOT / "test-artifacts" / "browser"  # git-ignored; the last run's pictures stay for humans
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 NOTEBOOK = ".jp-NotebookPanel:not(.lm-mod-hidden)"
-SHARPNESS = re.compile(r"^\s*sharpness", re.I)
-KEYS = ["ArrowRight", "ArrowRight", "PageUp"]  # PageUp jumps several steps
-KEYS_DOWN = ["ArrowLeft", "ArrowLeft", "PageDown"]  # for a slider that starts at its maximum
 KERNEL = "window.jupyterapp.shell.currentWidget.sessionContext.session.kernel"
 
 # 'dialog: <its text>' while a dialog waits (Select Kernel); else the current notebook's kernel state
@@ -60,48 +62,23 @@ ERRORS = """() => {
   }
   return found.concat(window.callbackErrors.map(e => 'in a widget callback: ' + e.slice(0, 800)));
 }"""
-# the explorer's plots (src once loaded) and the kernel's status, polled together
-PLOT_STATE = f"""(cell) => [Array.from(cell.querySelectorAll('.jp-RenderedImage img'))
-  .map(i => i.complete && i.naturalWidth > 0 ? i.src : 'not loaded'), {KERNEL}.status]"""
-# an empty silent request: its reply comes after every widget message sent before it was handled
-BARRIER = f"""() => Promise.race([new Promise(resolve => setTimeout(resolve, 30000)),
-  {KERNEL}.requestExecute({{code: '', silent: true, store_history: false}}).done])"""
-
-
 @pytest.fixture
-def sync_playwright() -> Any:
-    """playwright's sync_playwright, or skip (fail under REQUIRE_BROWSER=1) saying what is missing."""
-    reason = None
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError as error:
-        reason = f"playwright cannot be imported ({error}); pip install -r requirements.txt"
-    if shutil.which("chromium") is None:
-        reason = "no `chromium` on PATH (Debian: apt-get install chromium; `playwright install` fails here)"
-    if reason:
-        if os.environ.get("REQUIRE_BROWSER") == "1":
-            pytest.fail(f"REQUIRE_BROWSER=1 but {reason}")
-        pytest.skip(reason)
-    return sync_playwright
-
-
-@pytest.fixture
-def timings() -> Iterator[dict[str, float]]:
-    """Seconds per phase, printed and kept in test-artifacts/browser/timings.json."""
+def timings(request: pytest.FixtureRequest) -> Iterator[dict[str, float]]:
+    """Seconds per phase (and the redraw benchmark), printed and kept in test-artifacts/browser/."""
     found: dict[str, float] = {}
     start = time.perf_counter()
     yield found
     found["whole test"] = time.perf_counter() - start
     print({name: round(value, 2) for name, value in found.items()})
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    (ARTIFACTS / "timings.json").write_text(json.dumps(found, indent=1))
+    name = re.sub(r"\W+", "-", request.node.name).strip("-")
+    (ARTIFACTS / f"timings-{name}.json").write_text(json.dumps(found, indent=1))
 
 
 @pytest.fixture
-def lab(sync_playwright: Any, tmp_path: Path, timings: dict[str, float]) -> Iterator[LabServer]:
+def lab(tmp_path: Path, timings: dict[str, float]) -> Iterator[LabServer]:
     """JupyterLab serving a throw-away copy of notebooks/, so no run can touch the committed files."""
-    if not LESSON.exists():
-        pytest.fail("notebooks/08_soft_floor.ipynb (the soft floor lesson and its explorer) is missing")
+    require_playwright()
     shutil.copytree(ROOT / "notebooks", tmp_path / "notebooks", ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     server = LabServer(tmp_path / "notebooks", tmp_path)
     try:
@@ -127,57 +104,24 @@ def _wait_for_kernel(page: Any, timeout: float) -> None:
     raise AssertionError(f"kernel not idle after {timeout:.0f} s (last state: {state})")
 
 
-def _find_explorer(page: Any, timeout: float = 30) -> Any:
-    """The code cell whose output holds the 'sharpness' slider, or a failure naming the likely cause."""
-    cell = page.locator(f"{NOTEBOOK} .jp-CodeCell").filter(
-        has=page.locator(".widget-slider .widget-label", has_text=SHARPNESS)).first
-    deadline = time.perf_counter() + timeout
-    while not cell.count():
-        if re.search(r"\w+\(children=", page.locator(NOTEBOOK).inner_text()):
-            raise AssertionError("widgets render as text ('...(children=...'): the ipywidgets JupyterLab "
-                                 "extension (jupyterlab_widgets) is missing or disabled")
-        if time.perf_counter() > deadline:
-            raise AssertionError(f"no slider labelled 'sharpness' in {LESSON.name} after {timeout:.0f} s")
-        time.sleep(0.2)
-    return cell
 
 
-def _settled_plot(cell: Any, old: str, since: float, timeout: float = 30,
-                  quiet: float = 0.4) -> tuple[list[str], float]:
-    """Wait until the plots differ from [old] and stay so, kernel idle, for `quiet` s; return them and
-    the seconds from `since` to the first change."""
-    first_change, last, stable_since = 0.0, None, time.perf_counter()
-    while time.perf_counter() - since < timeout:
-        plots, status = now = cell.evaluate(PLOT_STATE)
-        if now != last:
-            last, stable_since = now, time.perf_counter()
-        if plots != [old] and "not loaded" not in plots and (plots or old):  # empty: a traceback replaced it
-            first_change = first_change or time.perf_counter() - since
-            if status == "idle" and time.perf_counter() - stable_since >= quiet:
-                return plots, first_change
-        time.sleep(0.05)
-    return (last or [[]])[0], first_change
-
-
-def _save_failure(page: Any, cell: Any) -> None:
-    """Screenshots of the page and the explorer as they are, without masking the failure."""
+def _save_failure(page: Any, name: str) -> None:
+    """A screenshot of the page as it is, without masking the failure."""
     try:
-        page.screenshot(path=ARTIFACTS / "failure-page.png")
-        if cell is not None and cell.count():
-            cell.screenshot(path=ARTIFACTS / "sliders-after.png", timeout=10_000)
+        page.screenshot(path=ARTIFACTS / f"failure-{name}.png")
     except Exception as error:  # the page may be gone: the original failure matters more
-        print("could not save failure screenshots:", error)
+        print("could not save a failure screenshot:", error)
 
 
-def _check_explorer(page: Any, lab: LabServer, timings: dict[str, float]) -> None:
-    """Open lesson 08, run it, move the sharpness slider and check that the plot follows."""
+def _run_all(page: Any, lab: LabServer, lesson: Path, timings: dict[str, float]) -> None:
+    """Open the lesson, wait for its kernel, run every cell and check none failed."""
     start = time.perf_counter()
-    page.goto(lab.page_url(LESSON.name))
+    page.goto(lab.page_url(lesson.name))
     page.wait_for_selector(NOTEBOOK)
     _wait_for_kernel(page, timeout=90)
     timings["open to idle"] = time.perf_counter() - start
     page.evaluate(WATCH_KERNEL)
-
     start = time.perf_counter()
     outcome = page.evaluate(RUN_ALL, 120_000)
     while True:  # after a raises-exception cell, run-all has resolved but later cells still run
@@ -189,47 +133,80 @@ def _check_explorer(page: Any, lab: LabServer, timings: dict[str, float]) -> Non
     assert outcome != "timeout" and not errors and not unrun, \
         f"run all cells: {outcome}; errors: {errors}; cells not run: {unrun}"
 
-    cell = _find_explorer(page)
-    handle = cell.locator(".widget-slider").filter(has=page.locator(".widget-label", has_text=SHARPNESS)) \
-        .first.locator(".noUi-handle").first
-    before, _ = _settled_plot(cell, old="", since=time.perf_counter())
-    assert len(before) == 1, f"expected one plot in the explorer, found {len(before)}"
-    cell.screenshot(path=ARTIFACTS / "sliders-before.png")
 
-    value = handle.get_attribute("aria-valuenow")
-    handle.focus()
-    start = time.perf_counter()
-    for key in KEYS_DOWN if value == handle.get_attribute("aria-valuemax") else KEYS:
-        page.keyboard.press(key)
-    after, timings["key press to new image"] = _settled_plot(cell, old=before[0], since=start)
-    timings["key press to settled image"] = time.perf_counter() - start
-    page.evaluate(BARRIER)  # every widget message handled, so every callback error reported
-    cell.screenshot(path=ARTIFACTS / "sliders-after.png")
-
-    errors, moved = page.evaluate(ERRORS), handle.get_attribute("aria-valuenow")
-    assert not errors, f"errors after moving the slider: {errors}"
-    assert moved != value, f"the slider did not move: aria-valuenow stayed {value}"
-    assert after != before, f"the plot did not change when the slider moved from {value} to {moved}"
-    assert len(after) == 1, f"{len(after)} plots in the explorer after the move (figures stacking up?)"
+def _find_chart(page: Any, key: str, timeout: float = 30) -> Any:
+    """The explorer's chart in the visible notebook, or a failure naming the likely cause."""
+    chart = page.locator(f"{NOTEBOOK} {CHARTS[key]}").first
+    deadline = time.perf_counter() + timeout
+    while not chart.count():
+        text = page.locator(NOTEBOOK).inner_text()
+        if "Error displaying widget" in text or "(run this cell to show them)" in text:
+            raise AssertionError("the explorer shows as text or an error: is the ipywidgets/anywidget JupyterLab "
+                                 "extension (jupyterlab_widgets, anywidget) installed and enabled?")
+        if time.perf_counter() > deadline:
+            raise AssertionError(f"no {CHARTS[key]} chart in lesson {key} after {timeout:.0f} s")
+        time.sleep(0.2)
+    return chart
 
 
-def test_sharpness_slider_redraws_the_plot(sync_playwright: Any, lab: LabServer, timings: dict[str, float]) -> None:
-    """Run lesson 08 in JupyterLab in Chromium; moving 'sharpness' redraws its one plot, without errors."""
+def _move_every_control(page: Any, key: str, chart: Any, when: str) -> None:
+    """Keys and mouse on each slider (and the other controls): every move must change the chart."""
+    scope = page.locator(NOTEBOOK)
+    if key == "08":
+        handle = slider_handle(scope, "sharpness")
+        move_and_check(page, chart, lambda: nudge(page, handle), f"{when}: keys on sharpness")
+        move_and_check(page, chart, lambda: drag_towards_middle(page, handle), f"{when}: mouse on sharpness")
+        span = slider_handle(scope, "x range")  # its lower handle
+        move_and_check(page, chart, lambda: nudge(page, span, 1), f"{when}: keys on x range")
+        move_and_check(page, chart, lambda: drag_towards_middle(page, span, 40), f"{when}: mouse on x range")
+        choice = scope.locator(".widget-dropdown select").first
+        other = "sine" if choice.input_value() != "sine" else "sigmoid"
+        move_and_check(page, chart, lambda: choice.select_option(other), f"{when}: approximation")
+    else:
+        handle = slider_handle(scope, "temperature")
+        move_and_check(page, chart, lambda: nudge(page, handle), f"{when}: keys on temperature")
+        move_and_check(page, chart, lambda: drag_towards_middle(page, handle), f"{when}: mouse on temperature")
+        move_and_check(page, chart, lambda: scope.locator(".widget-checkbox input").first.click(), f"{when}: hard=True")
+
+
+def _shut_down_kernel(page: Any, timeout: float = 30) -> None:
+    """Shut the notebook's kernel down and wait until it has none."""
+    page.evaluate("() => window.jupyterapp.shell.currentWidget.sessionContext.shutdown()")
+    deadline = time.perf_counter() + timeout
+    while page.evaluate(KERNEL_STATE) != "no kernel":
+        assert time.perf_counter() < deadline, f"kernel still there: {page.evaluate(KERNEL_STATE)}"
+        time.sleep(0.1)
+
+
+@pytest.mark.parametrize("key", ["08", "09"])
+def test_explorer_follows_keys_and_mouse_with_and_without_a_kernel(key: str, lab: LabServer,
+                                                                   timings: dict[str, float]) -> None:
+    """Run the lesson, move its controls; shut the kernel down, move them again: the chart follows every time."""
+    sync_playwright = require_playwright()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    for old in ARTIFACTS.glob("*.png"):
-        old.unlink()  # a stale picture must not pass for this run's
     page_errors: list[str] = []
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS, timeout=60_000)
+        browser = launch(pw)
         page = browser.new_page(viewport={"width": 1280, "height": 1400})
         page.set_default_timeout(60_000)
         page.on("pageerror", lambda error: page_errors.append(str(error)))
+        outside = keep_offline(page)
         try:
-            _check_explorer(page, lab, timings)
+            _run_all(page, lab, LESSONS[key], timings)
+            chart = _find_chart(page, key)
+            _move_every_control(page, key, chart, "with the kernel")
+            timings.update(key_to_frame(page, chart, slider_handle(page.locator(NOTEBOOK), "sharpness" if key == "08"
+                                                                   else "temperature")))
+            chart.screenshot(path=ARTIFACTS / f"explorer-{key}.png")
+            _shut_down_kernel(page)
+            _move_every_control(page, key, chart, "kernel shut down")
+            errors = page.evaluate(ERRORS)
+            assert not errors, f"errors in the notebook: {errors}"
         except BaseException:
-            explorer = page.locator(f"{NOTEBOOK} .jp-CodeCell").filter(has=page.locator(".widget-slider"))
-            _save_failure(page, explorer.first)
+            _save_failure(page, key)
             print("page errors:", page_errors, "\nserver log:\n", lab.log_tail())
             raise
         finally:
             browser.close()
+    assert not outside, f"the page asked for outside addresses: {outside}"
+    assert not page_errors, f"script errors in the page: {page_errors}"

@@ -1,7 +1,5 @@
-"""The explorers: figure functions tested without widgets, then the widget wiring driven headlessly."""
+"""The explorers: static figures (plain functions of the slider values) and the widgets that link sliders to charts."""
 from __future__ import annotations
-
-import base64
 
 import matplotlib
 import matplotlib.pyplot as plt
@@ -11,13 +9,14 @@ import torch
 
 matplotlib.use("Agg")
 
-from helpers.explorer import control, explore_gumbel_softmax, explore_soft_floor, output_of  # noqa: E402
+import ipywidgets as widgets  # noqa: E402
+
+from helpers.explorer import chart_of, control, explore_gumbel_softmax, explore_soft_floor  # noqa: E402
+from helpers.explorer_data import SHARPNESS, TEMPERATURE_EXPONENT, X_LIMITS, slider_values  # noqa: E402
+from helpers.live_widgets import GumbelChart, SoftFloorChart  # noqa: E402
 from helpers.soft_figures import (GUMBEL_LOGITS, GUMBEL_VALUES, GumbelPlot, SoftFloorPlot,  # noqa: E402
                                   gumbel_figure, gumbel_samples_and_grads, soft_floor_figure)
 from helpers.soft_functions import soft_floor  # noqa: E402
-
-PNG_MAGIC = b"\x89PNG"
-
 
 @pytest.fixture(autouse=True)
 def no_figures_left_open() -> None:
@@ -79,56 +78,6 @@ def test_gumbel_gradients_are_autograds_for_each_sample() -> None:
     assert torch.allclose(grads, expected, atol=1e-6)
 
 
-def _picture(box: object) -> bytes:
-    outputs = output_of(box).outputs
-    assert len(outputs) == 1, f"expected exactly one output, got {len(outputs)}"
-    return base64.b64decode(outputs[0]["data"]["image/png"])
-
-
-def test_soft_floor_explorer_redraws_one_picture_per_change() -> None:
-    ui = explore_soft_floor()
-    first = _picture(ui)
-    assert first.startswith(PNG_MAGIC)
-    control(ui, "sharpness").value = 12.0
-    second = _picture(ui)
-    assert second.startswith(PNG_MAGIC) and second != first
-    control(ui, "approximation").value = "sine"
-    control(ui, "x range").value = (-4.0, 1.0)
-    assert _picture(ui) != second
-    assert plt.get_fignums() == []  # every figure was closed after drawing
-
-
-def test_gumbel_explorer_redraws_and_has_its_controls() -> None:
-    ui = explore_gumbel_softmax()
-    first = _picture(ui)
-    control(ui, "temperature").value = 0.1
-    assert _picture(ui) != first
-    control(ui, "hard=True (straight-through)").value = True
-    assert _picture(ui).startswith(PNG_MAGIC)
-    with pytest.raises(KeyError):
-        control(ui, "no such slider")
-
-
-def test_slider_descriptions_the_browser_test_relies_on() -> None:
-    ui = explore_soft_floor()
-    assert control(ui, "sharpness").value == 4.0
-    assert type(control(ui, "x range")).__name__ == "FloatRangeSlider"
-    assert set(control(ui, "approximation").options) == {"sigmoid", "sine"}
-
-
-def test_an_exception_in_the_callback_is_shown_not_swallowed(monkeypatch: pytest.MonkeyPatch) -> None:
-    def broken(self: SoftFloorPlot, **values: object) -> None:
-        raise RuntimeError(f"broken figure for {values['sharpness']}")
-
-    monkeypatch.setattr(SoftFloorPlot, "update", broken)
-    ui = explore_soft_floor()  # wired to the broken drawing
-    shown = output_of(ui).outputs
-    assert len(shown) == 1 and shown[0]["name"] == "stderr"
-    assert "Traceback" in shown[0]["text"] and "RuntimeError: broken figure for 4.0" in shown[0]["text"]
-    control(ui, "sharpness").value = 5.0  # a failing redraw must not raise into the front end either
-    assert "broken figure for 5.0" in output_of(ui).outputs[0]["text"]
-
-
 def test_a_kept_figure_updated_matches_a_fresh_one() -> None:
     plot = SoftFloorPlot()
     plot.update(2.0, "sine", -3.0, 1.0)
@@ -153,15 +102,68 @@ def test_figure_functions_leave_no_figure_behind_when_they_fail() -> None:
     assert plt.get_fignums() == []
 
 
-def test_memory_does_not_grow_with_redraws() -> None:
-    ui = explore_soft_floor()
-    slider = control(ui, "sharpness")
-    for k in (1.0, 2.0, 3.0, 4.0, 5.0):
-        slider.value = k
-    assert plt.get_fignums() == [] and len(output_of(ui).outputs) == 1
+def test_kept_figures_do_not_collect_artists() -> None:
     for plot, values in ((SoftFloorPlot(), {"sharpness": 3.0}), (GumbelPlot(), {"temperature": 0.5})):
         counts = []
         for _ in range(3):  # a kept figure must not collect artists from one update to the next
             plot.update(**values)
             counts.append(len(plot.fig.findobj()))
         assert counts[0] == counts[1] == counts[2]
+
+
+def test_curves_are_told_apart_by_dash_as_well_as_colour() -> None:
+    _, bottom = soft_floor_figure().axes
+    looks = [(line.get_color(), line.get_linestyle()) for line in bottom.lines]
+    assert len({colour for colour, _ in looks}) == len({style for _, style in looks}) == 3
+
+
+def test_soft_floor_explorer_links_each_control_to_its_chart_in_the_browser() -> None:
+    ui = explore_soft_floor(sharpness=6.0, approximation="sine", x_range=(-3.0, 1.5))
+    chart = chart_of(ui)
+    assert isinstance(chart, SoftFloorChart)
+    assert (chart.sharpness, chart.approximation_index, chart.x_range) == (6.0, 1, [-3.0, 1.5])
+    links = {link.target[1]: link.source for link in ui.links if link.target[0] is chart}
+    assert links == {"sharpness": (control(ui, "sharpness"), "value"),
+                     "approximation_index": (control(ui, "approximation"), "index"),  # a Dropdown syncs its index
+                     "x_range": (control(ui, "x range"), "value")}
+    assert control(ui, "approximation").options[chart.approximation_index] == "sine"
+
+
+def test_gumbel_explorer_links_temperature_and_hard() -> None:
+    ui = explore_gumbel_softmax(temperature=0.5, hard=True)
+    chart = chart_of(ui)
+    assert isinstance(chart, GumbelChart) and (chart.temperature, chart.hard) == (0.5, True)
+    links = {link.target[1]: link.source for link in ui.links if link.target[0] is chart}
+    assert links == {"temperature": (control(ui, "temperature"), "value"),
+                     "hard": (control(ui, "hard=True (straight-through)"), "value")}
+    with pytest.raises(KeyError):
+        control(ui, "no such slider")
+
+
+def test_sliders_cover_exactly_the_values_the_charts_hold() -> None:
+    ui = explore_soft_floor()
+    slider, span = control(ui, "sharpness"), control(ui, "x range")
+    grid = slider_values(**SHARPNESS)
+    assert (slider.min, slider.max, slider.step) == (grid[0], grid[-1], SHARPNESS["step"])
+    assert (span.min, span.max) == (X_LIMITS["min"], X_LIMITS["max"]) and span.step % 0.5 == 0
+    temperature = control(explore_gumbel_softmax(), "temperature")
+    exponents = slider_values(**TEMPERATURE_EXPONENT)
+    assert (temperature.min, temperature.max, temperature.step) == (exponents[0], exponents[-1], TEMPERATURE_EXPONENT["step"])
+
+
+def test_explorers_reject_bad_arguments_with_a_message() -> None:
+    with pytest.raises(ValueError, match="approximation"):
+        explore_soft_floor(approximation="cubic")
+    with pytest.raises(ValueError, match="x_range"):
+        explore_soft_floor(x_range=(1.0, -1.0))
+    with pytest.raises(ValueError, match="temperature"):
+        explore_gumbel_softmax(temperature=0.0)
+
+
+@pytest.mark.parametrize("make", [explore_soft_floor, explore_gumbel_softmax])
+def test_the_stored_text_of_an_explorer_is_one_short_sentence(make: object) -> None:
+    bundle = make()._repr_mimebundle_()
+    text = bundle["text/plain"]
+    assert "application/vnd.jupyter.widget-view+json" in bundle
+    assert "children=" not in text and "explorer" in text and len(text) <= 110  # ipywidgets cuts longer ones
+
