@@ -107,7 +107,7 @@ def freeze_rule(freeze_first_layer: Any, gen: torch.Generator) -> str:
     for sizes, bias in [([3, 4, 2], True), ([5, 8, 8, 1], True), ([2, 6, 3], False)]:
         sizes = [s + int(torch.randint(0, 3, (1,), generator=gen)) for s in sizes]
         model = small_mlp(sizes, gen, bias)
-        call_learner(freeze_first_layer, model, name="freeze_first_layer")
+        call_learner(freeze_first_layer, model, name="freeze_first_layer", none_ok=True)
         state, first = _state(model), [n for n, _ in model[0].named_parameters(prefix="0")]
         still = [n for n in first if state[n]]
         frozen_later = [n for n in state if n not in first and not state[n]]
