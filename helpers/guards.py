@@ -1,8 +1,11 @@
 """Shared answer guards for rules: each raises WrongAnswer with a message aimed at the mistake."""
 from __future__ import annotations
 
+import numbers
+import operator
 from typing import Any
 
+import numpy as np
 import torch
 
 from helpers.checking import NotAnswered, WrongAnswer, call_learner, is_unanswered
@@ -22,11 +25,34 @@ def require_tensor(value: Any, name: str) -> torch.Tensor:
     return value
 
 
+def as_number(value: Any) -> float | None:
+    """A plain float from any real number (int, float, NumPy scalar, one-element real tensor); None otherwise."""
+    if isinstance(value, torch.Tensor) and value.numel() == 1 and not value.is_complex() and value.dtype != torch.bool:
+        value = value.item()
+    if isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)):
+        return float(value)
+    return None
+
+
+def as_count(value: Any) -> int | None:
+    """An int from anything integer-like (`operator.index`: int, NumPy integer, integer 0-d tensor); None otherwise."""
+    if isinstance(value, (bool, np.bool_)) or (isinstance(value, torch.Tensor) and value.dtype == torch.bool):
+        return None
+    if isinstance(value, torch.Tensor) and value.numel() == 1 and not (value.is_floating_point() or value.is_complex()):
+        return int(value.item())
+    try:
+        return operator.index(value)
+    except TypeError:
+        return None
+
+
 def require_bool(value: Any, name: str) -> bool:
     """The answer must be True or False (not a tensor, not a string)."""
     if is_unanswered(value):
         raise NotAnswered()
     if isinstance(value, torch.Tensor) and value.numel() == 1 and value.dtype == torch.bool:
+        return bool(value)
+    if isinstance(value, np.bool_):
         return bool(value)
     if not isinstance(value, bool):
         raise WrongAnswer(f"{name} should be True or False, but it is {value!r}.", "Answer with the Python literal True or False.")

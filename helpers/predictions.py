@@ -4,17 +4,11 @@ from __future__ import annotations
 from typing import Any
 
 from helpers.checking import NotAnswered, WrongAnswer, is_unanswered
-from helpers.guards import require_bool
+from helpers.guards import as_number, require_bool
 from helpers.predictions_reveal import reveal_allowed
 
 
-def _as_number(value: Any) -> float | None:
-    """A plain number from an int, float or one-element real tensor; None for anything else."""
-    import torch
-
-    if isinstance(value, torch.Tensor) and value.numel() == 1 and not value.is_complex():
-        value = value.item()
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+_as_number = as_number  # the old private name
 
 
 def _matches(given: Any, expected: Any, label: str) -> tuple[bool, Any]:

@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from helpers.checking import NotAnswered, WrongAnswer, call_learner, exercise, is_unanswered
-from helpers.guards import require_tensor
+from helpers.guards import as_count, require_tensor
 from helpers.predictions import judge_predictions
 
 NOT_LEAF_HINT = ("Multiplying a tensor that already requires grad (randn(..., requires_grad=True) * 0.01) makes a new, "
@@ -145,10 +145,10 @@ def count_rule(count_trainable: Any, gen: torch.Generator) -> str:
             frozen = params[:1]
         for p in frozen:
             p.requires_grad_(False)
-        got = call_learner(count_trainable, model, name="count_trainable")
-        if isinstance(got, torch.Tensor) and got.numel() == 1 and not got.is_floating_point():
-            got = int(got)
-        if isinstance(got, bool) or not isinstance(got, int):
+        returned = call_learner(count_trainable, model, name="count_trainable")
+        got = as_count(returned)  # a NumPy or tensor integer is a count too
+        if got is None:
+            got = returned
             raise WrongAnswer(f"count_trainable returned {type(got).__name__} {got!r}, not an int.",
                               "Return a plain int: sum(...) of ints is an int.")
         want = sum(p.numel() for p in params if p.requires_grad)
