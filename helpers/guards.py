@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from helpers.checking import NotAnswered, WrongAnswer, call_learner, is_unanswered
+from helpers.checking import NotAnswered, TimedOut, WrongAnswer, call_learner, is_unanswered, last_call_changes
 
 
 def require_tensor(value: Any, name: str) -> torch.Tensor:
@@ -106,12 +106,34 @@ def output_of(fn: Any, x: torch.Tensor, *args: Any, name: str, call: tuple[Any, 
     return y
 
 
+GRAD_SWITCHED_OFF = ("your function switched gradient recording off for the whole program (torch.set_grad_enabled(False) "
+                     "or a no_grad() entered by hand): nothing it computed was recorded. Use `with torch.no_grad():` only "
+                     "around the part that must not be recorded.")
+
+
+def no_graph_hint(default: str) -> str:
+    """The hint for an output cut off from the graph: grad mode switched off by the learner's call, else `default`."""
+    return GRAD_SWITCHED_OFF if any(c.startswith("gradient recording") for c in last_call_changes()) else default
+
+
+def backward_through(y: torch.Tensor, x: torch.Tensor, name: str, weights: torch.Tensor | None = None) -> torch.Tensor | None:
+    """d(sum(weights * y))/dx, run through call_learner: a learner's backward() gets the time limit too."""
+    loss = y.sum() if weights is None else (y * weights).sum()
+    try:
+        (g,) = call_learner(torch.autograd.grad, loss, x, allow_unused=True, name=f"the backward pass of {name}")
+    except TimedOut as slow:
+        raise TimedOut(slow.message.split(" on ")[0] + f" (an input of shape {tuple(x.shape)}): a loop that never ends?",
+                       slow.hint) from None
+    return g
+
+
 def grad_of(y: torch.Tensor, x: torch.Tensor, upstream: torch.Tensor, name: str) -> torch.Tensor:
     """d(sum(upstream * y))/dx through the learner's graph; a broken graph becomes feedback."""
     if not y.requires_grad:
         raise WrongAnswer(f"the output of {name} does not require grad, so no gradient can reach x.",
-                          "Something detached all of it: only the difference q(x) - x should be detached; x must stay on the path.")
-    (g,) = call_learner(torch.autograd.grad, (y * upstream).sum(), x, allow_unused=True, name=f"backward through {name}")
+                          no_graph_hint("Something detached all of it: only the difference q(x) - x should be detached; "
+                                        "x must stay on the path."))
+    g = backward_through(y, x, name, upstream)
     return torch.zeros_like(x) if g is None else g
 
 

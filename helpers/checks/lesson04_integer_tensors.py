@@ -6,7 +6,7 @@ from typing import Any, Callable
 import torch
 
 from helpers.checking import NotAnswered, WrongAnswer, call_learner, exercise, is_unanswered
-from helpers.guards import require_bool, require_close, require_tensor
+from helpers.guards import backward_through, no_graph_hint, require_bool, require_close, require_tensor
 from helpers.predictions import judge_predictions
 
 
@@ -101,11 +101,11 @@ def masked_mean_rule(masked_mean: Any, gen: torch.Generator) -> str:
             raise
         if not out.requires_grad:
             raise WrongAnswer(f"the value is right {inputs}, but the result has no grad_fn: no gradient can reach x.",
-                              "use the comparison only to choose entries (x[mask], or x * mask.float()); "
-                              "the values themselves must come from x, not from a cast or a comparison.")
-        out.backward()
+                              no_graph_hint("use the comparison only to choose entries (x[mask], or x * mask.float()); "
+                                            "the values themselves must come from x, not from a cast or a comparison."))
+        g = backward_through(out, leaf, "masked_mean")
         expected = mask.float() / mask.sum()
-        require_close(leaf.grad, expected, "the gradient your masked_mean leaves on x", inputs=inputs,
+        require_close(torch.zeros_like(leaf) if g is None else g, expected, "the gradient your masked_mean leaves on x", inputs=inputs,
                       zero_hint="the gradient is all zeros: are the values coming from a rounding or a detached tensor?")
     return "right value and right gradient (1/count on the chosen entries, 0 elsewhere) for every input tried."
 

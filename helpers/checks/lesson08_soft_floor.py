@@ -6,7 +6,7 @@ from typing import Any
 import torch
 
 from helpers.checking import WrongAnswer, call_learner, exercise
-from helpers.guards import output_of, require_tensor
+from helpers.guards import backward_through, no_graph_hint, output_of, require_tensor
 from helpers.soft_functions import soft_floor_sigmoid
 
 ZERO_GRAD = "your gradient is all zeros: torch.floor (or round) is still on the gradient path; only smooth pieces may carry it."
@@ -16,8 +16,8 @@ def slope_of(y: torch.Tensor, x: torch.Tensor, name: str) -> torch.Tensor:
     """dy_i/dx_i through the learner's graph (elementwise functions only)."""
     if not y.requires_grad:
         raise WrongAnswer(f"the output of {name} does not require grad: no gradient can reach x.",
-                          "Something detached everything (detach, no_grad, .item(), numpy): keep x on the path.")
-    (g,) = torch.autograd.grad(y.sum(), x, allow_unused=True)
+                          no_graph_hint("Something detached everything (detach, no_grad, .item(), numpy): keep x on the path."))
+    g = backward_through(y, x, name)
     return torch.zeros_like(x) if g is None else g
 
 

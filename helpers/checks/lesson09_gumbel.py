@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from helpers.checking import WrongAnswer, call_learner, exercise
-from helpers.guards import require_tensor
+from helpers.guards import backward_through, no_graph_hint, require_tensor
 
 EULER_GAMMA = 0.5772156649
 NO_GRAD = ("the one-hot alone has no gradient (argmax and scatter are not differentiable): add "
@@ -137,9 +137,9 @@ def check_hard_gumbel_softmax(hard_gumbel_softmax: Any, gen: torch.Generator) ->
             raise WrongAnswer(f"{what}: your forward values are not F.gumbel_softmax(hard=True)'s one-hot samples "
                               "for the same noise.", hint)
         if not y.requires_grad:
-            raise WrongAnswer(f"{what}: your result does not require grad, so the logits get no gradient.", NO_GRAD)
+            raise WrongAnswer(f"{what}: your result does not require grad, so the logits get no gradient.", no_graph_hint(NO_GRAD))
         weights = torch.randn(shape, generator=gen)
-        (g,) = torch.autograd.grad((y * weights).sum(), logits, allow_unused=True)
+        g = backward_through(y, logits, "hard_gumbel_softmax", weights)
         (g_want,) = torch.autograd.grad((want * weights).sum(), logits)
         judge_gradient(torch.zeros_like(logits) if g is None else g, g_want, what, tau)
     return "one-hot forward and the soft sample's gradient: exactly F.gumbel_softmax(hard=True) for the same noise."
@@ -166,7 +166,7 @@ def check_pick_level(pick_level: Any, gen: torch.Generator) -> str:
             raise WrongAnswer(f"{what}: your result does not require grad.",
                               "Indexing levels[argmax] cuts the logits out of the graph: select with the straight-through one-hot instead.")
         upstream = torch.randn(n, generator=gen)
-        (g,) = torch.autograd.grad((v * upstream).sum(), logits, allow_unused=True)
+        g = backward_through(v, logits, "pick_level", upstream)
         (g_want,) = torch.autograd.grad((want * upstream).sum(), logits)
         judge_gradient(torch.zeros_like(logits) if g is None else g, g_want, what, tau)
     return "exactly one of the levels in the forward pass, and the logits learn through the soft sample."

@@ -6,9 +6,9 @@ from typing import Any
 
 import torch
 
-from helpers.checking import WrongAnswer, exercise
+from helpers.checking import WrongAnswer, call_learner, exercise
 from helpers.checks.lesson07_ste import ZERO_GRAD
-from helpers.guards import first_bad, grad_of, output_of, value_at
+from helpers.guards import first_bad, grad_of, no_graph_hint, output_of, value_at
 from helpers.quantization import train_qat
 
 SCALE_HINT = "scale = max|w| / (2**(bits-1) - 1): the largest |w| lands on the largest integer code, 2**(bits-1) - 1."
@@ -92,7 +92,7 @@ def check_quantize_activation(quantize_activation: Any, gen: torch.Generator) ->
             hint = "A clipped STE: the gradient passes through inside [0, max_value] and is 0 outside, where the output is flat."
             raise WrongAnswer(f"with bits = {bits}, max_value = {max_value}: at h = {value_at(h, i)} (upstream gradient "
                               f"{value_at(upstream, i)}) your gradient is {value_at(g, i)}.", ZERO_GRAD if not g.any() else hint)
-    run = train_qat(lambda w, step: w, None, act_q=lambda a: quantize_activation(a, 4, 2.0))
+    run = train_qat(lambda w, step: w, None, act_q=lambda a: call_learner(quantize_activation, a, 4, 2.0, name="quantize_activation"))
     if not run.final_loss < 0.5 * _stalled_loss():
         raise WrongAnswer(f"the training loop still stalls with your quantizer: final loss {run.final_loss:.4f}.",
                           "Every layer below a quantized activation needs the gradient to pass through it.")
@@ -114,7 +114,7 @@ def check_soft_bucketize(soft_bucketize: Any, gen: torch.Generator) -> str:
         y = output_of(soft_bucketize, xin, edges, sharpness, name="soft_bucketize")
         if not y.requires_grad:
             raise WrongAnswer("your soft bin index does not require grad, so no gradient can reach x.",
-                              "torch.bucketize and comparisons give integers or constants that cut the graph: add up sigmoids instead.")
+                              no_graph_hint("torch.bucketize and comparisons give integers or constants that cut the graph: add up sigmoids instead."))
         want = reference_bucketize(x, edges, sharpness)
         where = f"with sharpness {sharpness:g} and edges {[round(e, 2) for e in edges.tolist()]}"
         i = first_bad(y, want, atol=1e-4)
