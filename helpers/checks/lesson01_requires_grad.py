@@ -45,7 +45,27 @@ def make_weight_rule(make_weight: Any, gen: torch.Generator) -> str:
                               "Scale the standard normal sample by 0.01 before switching the flag on.")
         if w.numel() > 1 and torch.all(w.detach() == w.detach().flatten()[0]):
             raise WrongAnswer(f"every entry of {call} is {w.flatten()[0].item():.3g}.", "Draw the values at random with torch.randn.")
-    return "a float leaf that requires grad, with the right shape, for every size tried."
+    _judge_spread(make_weight, gen)
+    return "a float leaf that requires grad, with the right shape, scale and spread, for every size tried."
+
+
+def _judge_spread(make_weight: Any, gen: torch.Generator) -> None:
+    """The contract's distribution, over 10,000 draws: 0.01 * standard normal, fresh on every call."""
+    torch.manual_seed(seed_from(gen))
+    big = require_tensor(call_learner(make_weight, 100, 100, name="make_weight"), "make_weight(100, 100)")
+    again = require_tensor(call_learner(make_weight, 100, 100, name="make_weight"), "make_weight(100, 100)")
+    values = big.detach().double().flatten()
+    mean, std = values.mean().item(), values.std().item()
+    if abs(mean) > 0.0008:  # 8 standard errors of the mean of 10,000 draws
+        hint = ("torch.rand draws from [0, 1): every value is positive. Use torch.randn, the standard normal, centred on 0."
+                if values.min() >= 0 else "Scale a standard normal sample, torch.randn(rows, cols) * 0.01, with nothing added.")
+        raise WrongAnswer(f"over the 10,000 entries of make_weight(100, 100) the mean is {mean:.3g}, expected about 0.", hint)
+    if not 0.008 < std < 0.012:
+        raise WrongAnswer(f"the entries of make_weight(100, 100) have standard deviation {std:.3g}, expected 0.01.",
+                          "Multiply the standard normal sample by 0.01 exactly: that makes its standard deviation 0.01.")
+    if torch.equal(big.detach(), again.detach()):
+        raise WrongAnswer("two calls of make_weight(100, 100) gave the same weight.",
+                          "Don't seed the random generator inside the function: every layer needs weights of its own.")
 
 
 DTYPES = ("float16", "bfloat16", "float32", "float64", "complex64", "int64", "int32", "uint8", "bool")

@@ -69,9 +69,11 @@ def snapshot_rule(snapshot: Any, gen: torch.Generator) -> str:
         if got.dtype.kind not in "biuf":
             raise WrongAnswer(f"for {what} snapshot returned an array of dtype {got.dtype}, not numbers.",
                               "Convert the tensor itself, not its repr or a list of objects.")
-        if got.shape != want.shape or not np.allclose(got, want):
-            raise WrongAnswer(f"for {what} of shape {tuple(t.shape)} your array has shape {got.shape} "
-                              f"and values {np.round(got, 3).tolist()}, expected {np.round(want, 3).tolist()}.",
+        if got.shape != want.shape:
+            raise WrongAnswer(f"for {what} of shape {tuple(t.shape)} your array has shape {got.shape}.",
+                              "Return the tensor's own values, in its own shape.")
+        if not np.allclose(got, want):
+            raise WrongAnswer(f"for {what} your array holds {np.round(got, 3).tolist()}, expected {np.round(want, 3).tolist()}.",
                               "Return the tensor's own values, in its own shape.")
         if t.is_leaf:
             with torch.no_grad():

@@ -1,6 +1,7 @@
 """Lesson 03: leaves and grad_fn, walking the graph, retain_grad, and gradients that accumulate."""
 from __future__ import annotations
 
+import numbers
 import warnings
 from collections import Counter
 from typing import Any
@@ -103,6 +104,9 @@ def walk_rule(grad_fn_names: Any, gen: torch.Generator) -> str:
             hint = "Those are reprs; the name is type(node).__name__."
         elif extra and set(extra) <= set(want):
             hint = "A node reached along two paths (a tensor used twice) counts once: remember the nodes you have visited."
+        elif missing and not extra and set(got) == set(want):
+            hint = ("Different nodes can share a name (a chain of 8 tanh has 8 TanhBackward0 nodes): remember the nodes "
+                    "you have visited by the node itself, not by its name.")
         elif missing and set(missing) == {"AccumulateGrad"}:
             hint = "Leaves that require grad appear as AccumulateGrad nodes: list them too."
         elif missing:
@@ -139,7 +143,11 @@ def fit_rule(fit_slope: Any, gen: torch.Generator) -> str:
     for n, steps, lr in ((5, 30, 0.1), (int(torch.randint(3, 9, (1,), generator=gen)), 40, 0.05)):
         xs = torch.randn(n, generator=gen)
         ys = (1 + 2 * torch.rand((), generator=gen)) * xs + 0.1 * torch.randn(n, generator=gen)
-        got = require_tensor(call_learner(fit_slope, xs, ys, steps=steps, lr=lr, name="fit_slope"), "fit_slope(...)")
+        got = call_learner(fit_slope, xs, ys, steps=steps, lr=lr, name="fit_slope")
+        if isinstance(got, numbers.Real):
+            raise WrongAnswer(f"fit_slope returned the plain number {got!r:.12}, not the tensor w.",
+                              "Keep the template's `return w`: the check reads the tensor itself (.item() turns it into a Python float).")
+        got = require_tensor(got, "fit_slope(...)")
         if got.numel() != 1:
             raise WrongAnswer(f"fit_slope returned a tensor of shape {tuple(got.shape)}, expected the single weight w.", "Return w.")
         value = got.detach().reshape(()).to(torch.float32)

@@ -5,6 +5,7 @@ from typing import Any, Callable
 
 import torch
 
+from helpers.autograd_use import watch_autograd
 from helpers.checking import NotAnswered, WrongAnswer, call_learner, exercise, is_unanswered
 from helpers.guards import backward_through, no_graph_hint, require_bool, require_close, require_tensor
 from helpers.predictions import judge_predictions
@@ -123,7 +124,11 @@ def complex_grad_rule(complex_grad: Any, gen: torch.Generator) -> str:
         leaf = z.clone().requires_grad_()
         _loss_0404(leaf).backward()
         expected = leaf.grad
-        got = call_learner(complex_grad, z.clone(), name="complex_grad")
+        with watch_autograd() as used:
+            got = call_learner(complex_grad, z.clone(), name="complex_grad")
+        if used:
+            raise WrongAnswer(f"complex_grad ran autograd ({used[0]}): the exercise asks for the gradient in closed form, without backward().",
+                              "Write z = a + ib, take dL/da and dL/db by hand, and return dL/da + 1j * dL/db.")
         values = ", ".join(f"{complex(v):.3g}" for v in z.reshape(-1)[:3])
         inputs = f"for z = [{values}{', ...' if z.numel() > 3 else ''}] ({z.dtype}, shape {tuple(z.shape)})"
         try:

@@ -76,7 +76,8 @@ def check_soft_floor(soft_floor: Any, gen: torch.Generator) -> str:
 def check_slopes(slopes: Any, gen: torch.Generator) -> str:
     k = float(1 + 9 * torch.rand((), generator=gen))
     cases = [("torch.sin", torch.sin), (f"soft_floor_sigmoid(., {k:.3g})", lambda t: soft_floor_sigmoid(t, k)),
-             ("torch.floor", torch.floor), ("t ** 3", lambda t: t**3)]
+             ("torch.floor", torch.floor), ("t ** 3", lambda t: t**3),
+             ("an STE round, t + (torch.round(t) - t).detach()", lambda t: t + (torch.round(t) - t).detach())]
     for label, fn in cases:
         x = torch.randn(3, 4, generator=gen, dtype=torch.float64) * 2
         x_before = x.clone()
@@ -97,6 +98,9 @@ def check_slopes(slopes: Any, gen: torch.Generator) -> str:
                 hint = f"each slope is divided by {n}: you differentiated the mean; the sum keeps every slope as it is."
             elif torch.allclose(got.detach().to(want.dtype), fn(x)):
                 hint = "these are fn's values, not its slopes."
+            elif label.startswith("an STE") and torch.allclose(got.detach().to(want.dtype), torch.zeros_like(want), atol=1e-3):
+                hint = ("that is the slope of the forward values (finite differences see flat steps); autograd says 1 for an STE. "
+                        "Compute the slopes by autograd: backward() or torch.autograd.grad on a fresh leaf.")
             raise WrongAnswer(f"for fn = {label} at x = {at(x, i)} your slope is {at(got, i)}, autograd says {at(want, i)}.", hint)
         if first_bad(again, want) is not None:
             raise WrongAnswer(f"calling slopes({label}, x) a second time gives {at(again, 0)} instead of {at(want, 0)}.",

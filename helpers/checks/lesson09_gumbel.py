@@ -77,7 +77,8 @@ def check_gumbel_max_sample(gumbel_max_sample: Any, gen: torch.Generator) -> str
     if (freq - probs).abs().max() > 0.015:
         hint = "Add Gumbel noise -log(-log(u)) to the logits, then take the argmax over the last dimension."
         if freq.max() > 0.99:
-            hint = "you always pick the same class: without noise, argmax returns the largest logit every time."
+            hint = ("you always pick the same class: without noise, or with one noise value per row (shape (n, 1)) that shifts "
+                    "every logit of the row alike, argmax returns the largest logit. Draw one noise value per entry, of logits' shape.")
         elif freq.max() < probs.max() - 0.015:
             hint = "your samples are too even: add the noise to the logits (log-probabilities), not to probabilities."
         raise WrongAnswer(f"class {worst} came up in {freq[worst]:.3f} of {n} samples; softmax(logits) gives it "

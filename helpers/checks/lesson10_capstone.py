@@ -120,7 +120,10 @@ def check_soft_bucketize(soft_bucketize: Any, gen: torch.Generator) -> str:
         i = first_bad(y, want, atol=1e-4)
         if i is not None:
             hint = "the soft index of x is the sum over the edges e of sigmoid(sharpness * (x - e)): each edge below x adds about 1."
-            if (y.detach() < -1e-6).any():
+            if torch.isnan(y.detach()).any():
+                hint = ("NaN: at large sharpness exp overflows to inf, and inf / inf is NaN. torch.sigmoid computes the same "
+                        "curve without overflowing.")
+            elif (y.detach() < -1e-6).any():
                 hint = "a negative index: the sigmoid should be near 1 when x is above the edge. " + hint
             raise WrongAnswer(f"{where}: at x = {value_at(x, i)} your soft index is {value_at(y, i)}, expected {value_at(want, i)}.", hint)
         upstream = torch.randn(shape, generator=gen)
@@ -128,6 +131,9 @@ def check_soft_bucketize(soft_bucketize: Any, gen: torch.Generator) -> str:
         expected = torch.autograd.grad((reference_bucketize(xin, edges, sharpness) * upstream).sum(), xin)[0]
         i = first_bad(g, expected, atol=1e-4)
         if i is not None:
-            raise WrongAnswer(f"{where}: at x = {value_at(x, i)} your gradient is {value_at(g, i)}, expected {value_at(expected, i)}.",
-                              "Keep every step differentiable: no detach, no rounding, no comparisons on the path from x.")
+            hint = "Keep every step differentiable: no detach, no rounding, no comparisons on the path from x."
+            if torch.isnan(g).any():
+                hint = ("NaN in the gradient: at large sharpness an exp on the path overflows to inf, and its backward "
+                        "multiplies inf by 0. torch.sigmoid (or torch.special.expit) has a stable backward.")
+            raise WrongAnswer(f"{where}: at x = {value_at(x, i)} your gradient is {value_at(g, i)}, expected {value_at(expected, i)}.", hint)
     return "a smooth bin index that becomes torch.bucketize as the sharpness grows, with honest gradients."
