@@ -92,15 +92,16 @@ def check_slopes(slopes: Any, gen: torch.Generator) -> str:
         if i is not None:
             n = x.numel()
             hint = "Differentiate fn at x: make a leaf that requires grad, call fn on it, backward the sum, read .grad."
-            if not got.detach().any() and want.any():
+            if label.startswith("an STE") and torch.allclose(got.detach().to(want.dtype), torch.zeros_like(want), atol=1e-3):
+                hint = ("that is the slope of the forward values (finite differences see flat steps); autograd says 1 for an STE. "
+                        "Compute the slopes by autograd: backward() or torch.autograd.grad on a fresh leaf.")
+            elif not got.detach().any() and want.any():
                 hint = "all zeros: was backward() run on fn's output, or did the leaf lose requires_grad?"
             elif torch.allclose(got.detach().to(want.dtype) * n, want):
                 hint = f"each slope is divided by {n}: you differentiated the mean; the sum keeps every slope as it is."
             elif torch.allclose(got.detach().to(want.dtype), fn(x)):
                 hint = "these are fn's values, not its slopes."
-            elif label.startswith("an STE") and torch.allclose(got.detach().to(want.dtype), torch.zeros_like(want), atol=1e-3):
-                hint = ("that is the slope of the forward values (finite differences see flat steps); autograd says 1 for an STE. "
-                        "Compute the slopes by autograd: backward() or torch.autograd.grad on a fresh leaf.")
+
             raise WrongAnswer(f"for fn = {label} at x = {at(x, i)} your slope is {at(got, i)}, autograd says {at(want, i)}.", hint)
         if first_bad(again, want) is not None:
             raise WrongAnswer(f"calling slopes({label}, x) a second time gives {at(again, 0)} instead of {at(want, 0)}.",
