@@ -96,8 +96,9 @@ def check_quantize_activation(quantize_activation: Any, gen: torch.Generator) ->
     if not run.final_loss < 0.5 * _stalled_loss():
         raise WrongAnswer(f"the training loop still stalls with your quantizer: final loss {run.final_loss:.4f}.",
                           "Every layer below a quantized activation needs the gradient to pass through it.")
-    return (f"with your 4-bit activations the loop learns: loss {run.losses[0]:.4f} -> {run.final_loss:.4f} in 300 steps "
-            f"(plain rounding stalls at {_stalled_loss():.4f}).")
+    # three decimals: the last digit of a 4-decimal loss differs between kernels (nbval's and notebook_run's)
+    return (f"with your 4-bit activations the loop learns: loss {run.losses[0]:.3f} -> {run.final_loss:.3f} in 300 steps "
+            f"(plain rounding stalls at {_stalled_loss():.3f}).")
 
 
 def reference_bucketize(x: torch.Tensor, edges: torch.Tensor, sharpness: float) -> torch.Tensor:
