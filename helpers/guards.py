@@ -22,6 +22,9 @@ def require_tensor(value: Any, name: str) -> torch.Tensor:
     if type(value) not in (torch.Tensor, torch.nn.Parameter):
         raise WrongAnswer(f"{name} should be a plain torch.Tensor, but it is a {type(value).__name__} (a Tensor subclass).",
                           "Return the tensor that torch operations give you, not an object of your own class.")
+    if value.device.type != "cpu":
+        raise WrongAnswer(f"{name} is on the {value.device.type} device; the check works with CPU tensors.",
+                          "Keep the tensor where the inputs are (the CPU): no .to(device), no device= argument.")
     return value
 
 
@@ -74,6 +77,9 @@ def require_close(actual: Any, expected: torch.Tensor, what: str, *, inputs: str
     if actual.shape != expected.shape:
         raise WrongAnswer(f"{what}{where} has shape {tuple(actual.shape)}, expected {tuple(expected.shape)}.",
                           "Check which dimension you reduced or indexed over.")
+    if actual.is_complex() and not expected.is_complex():
+        raise WrongAnswer(f"{what}{where} is complex ({actual.dtype}); expected real numbers.",
+                          "Nothing here needs complex numbers: keep the dtype of the inputs.")
     if not (actual.is_floating_point() or actual.is_complex()):
         actual = actual.to(expected.dtype)
     actual = actual.detach().to(expected.dtype)

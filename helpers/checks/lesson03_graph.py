@@ -131,7 +131,8 @@ def hidden_rule(hidden_grad: Any, gen: torch.Generator) -> str:
             raise WrongAnswer(f"for w of shape {shape}, hidden_grad returned None{' (PyTorch warned you: h is not a leaf)' if told else ''}.",
                               "backward() fills .grad on leaves only: call h.retain_grad() before loss.backward() to keep h's gradient.")
         got = require_tensor(got, "hidden_grad(w, x)")
-        if got.shape == want_w.shape and torch.allclose(got.detach(), want_w) and not torch.allclose(want_w, want_h):
+        if (got.shape == want_w.shape and got.is_floating_point() and torch.allclose(got.detach().to(want_w.dtype), want_w)
+                and not torch.allclose(want_w, want_h)):
             raise WrongAnswer(f"for w of shape {shape} you returned dloss/dw, the gradient of the leaf w.",
                               "The exercise asks for dloss/dh, the gradient of the intermediate h = tanh(w * x).")
         require_close(got, want_h, "dloss/dh", inputs=f"for w of shape {shape}")

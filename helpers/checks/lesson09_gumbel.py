@@ -31,6 +31,14 @@ def tensor_result(fn: Any, *args: Any, name: str, shape: tuple[int, ...]) -> tor
     return out
 
 
+def real_result(out: torch.Tensor, name: str) -> torch.Tensor:
+    """A result that must be real floating point, like the logits."""
+    if not out.is_floating_point():
+        raise WrongAnswer(f"{name} returned a {out.dtype} tensor; it should be floating point like the logits.",
+                          "Keep the softmax's dtype: a one-hot from F.one_hot is int64, so cast it with .to(y_soft.dtype).")
+    return out
+
+
 @exercise("09.1", "sample_gumbel(shape, generator)")
 def check_sample_gumbel(sample_gumbel: Any, gen: torch.Generator) -> str:
     small = tensor_result(sample_gumbel, (3, 4), torch.Generator().manual_seed(seed_from(gen)), name="sample_gumbel", shape=(3, 4))
@@ -127,12 +135,13 @@ def check_hard_gumbel_softmax(hard_gumbel_softmax: Any, gen: torch.Generator) ->
         seed = seed_from(gen)
         logits = (torch.randn(shape, generator=gen) * 2).requires_grad_(True)
         gumbels = torch_style_noise(logits.detach(), seed)
-        y = tensor_result(hard_gumbel_softmax, logits, gumbels, tau, name="hard_gumbel_softmax", shape=shape)
+        y = real_result(tensor_result(hard_gumbel_softmax, logits, gumbels, tau, name="hard_gumbel_softmax", shape=shape), "hard_gumbel_softmax")
         want = torch_hard(logits, seed, tau)
         what = f"logits of shape {shape}, tau = {tau:.3g}"
         if not torch.allclose(y.detach().to(want.dtype), want.detach(), rtol=0, atol=1e-6):  # float rounding only
             hint = "Take the argmax of y_soft = softmax((logits + gumbels) / tau) along the last dimension, one-hot it."
-            off_grid = torch.minimum(y.detach().abs(), (y.detach() - 1).abs()) > 1e-6
+            y_real = y.detach().to(want.dtype) if not y.is_complex() else y.detach().abs().to(want.dtype)
+            off_grid = torch.minimum(y_real.abs(), (y_real - 1).abs()) > 1e-6
             if off_grid.any():
                 hint = "the forward value must be exactly one-hot (0s and a single 1): add y_hard - y_soft.detach() to y_soft."
             raise WrongAnswer(f"{what}: your forward values are not F.gumbel_softmax(hard=True)'s one-hot samples "
@@ -153,7 +162,7 @@ def check_pick_level(pick_level: Any, gen: torch.Generator) -> str:
         levels = torch.sort(torch.randn(k, generator=gen) * 2).values
         logits = torch.randn(n, k, generator=gen).requires_grad_(True)
         gumbels = torch_style_noise(logits.detach(), seed)
-        v = tensor_result(pick_level, logits, levels, gumbels, tau, name="pick_level", shape=(n,))
+        v = real_result(tensor_result(pick_level, logits, levels, gumbels, tau, name="pick_level", shape=(n,)), "pick_level")
         want = torch_hard(logits, seed, tau) @ levels
         what = f"{n} rows, {k} levels, tau = {tau:.3g}"
         if not torch.allclose(v.detach().to(want.dtype), want.detach(), atol=1e-6):
