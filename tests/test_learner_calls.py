@@ -87,7 +87,37 @@ def test_every_check_ends_a_looping_answer(exercise_id: str) -> None:
     names = REGISTRY[exercise_id].answer_names
     with limit_of(0.3):
         result = run_check(exercise_id, {n: spin for n in names}, seed=0)
-    assert result.status == "failed", result.text()  # a loop, or for a prediction, not a dict
+    assert result.status == "failed", result.text()
+    if "but it is a function" not in result.message:  # the answer is a function: the loop must be named
+        assert "ran for more than 0.3 s" in result.message and "every loop needs" in result.hint, result.text()
+
+
+def test_a_looping_autograd_function_ends_in_forward_and_in_backward() -> None:
+    class LoopForward(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx: Any, x: torch.Tensor, lo: float, hi: float) -> torch.Tensor:
+            while True:
+                pass
+
+        @staticmethod
+        def backward(ctx: Any, g: torch.Tensor) -> Any:
+            return g, None, None
+
+    class LoopBackward(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx: Any, x: torch.Tensor, lo: float, hi: float) -> torch.Tensor:
+            return torch.round(x).clamp(lo, hi)
+
+        @staticmethod
+        def backward(ctx: Any, g: torch.Tensor) -> Any:
+            while True:
+                pass
+
+    with limit_of(0.3):
+        forward = check("07.2", ClippedSTE=LoopForward)
+        backward = check("07.2", ClippedSTE=LoopBackward)
+    assert "LoopForward.apply ran for more than 0.3 s" in forward.message, forward.text()
+    assert "the backward pass of LoopBackward.apply ran for more than 0.3 s" in backward.message, backward.text()
 
 
 def test_interrupt_gives_an_interrupted_result() -> None:

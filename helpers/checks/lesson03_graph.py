@@ -8,7 +8,7 @@ from typing import Any
 
 import torch
 
-from helpers.checking import WrongAnswer, call_learner, exercise, is_unanswered
+from helpers.checking import TimedOut, WrongAnswer, call_learner, exercise, is_unanswered
 from helpers.predictions import judge_predictions
 from helpers.guards import require_close, require_tensor
 
@@ -90,6 +90,8 @@ def walk_rule(grad_fn_names: Any, gen: torch.Generator) -> str:
     for what, root, crash_hint in _graphs(gen):
         try:
             got = call_learner(grad_fn_names, root, name="grad_fn_names")
+        except TimedOut:
+            raise
         except WrongAnswer as wrong:
             raise WrongAnswer(f"on {what}: {wrong.message}", crash_hint or wrong.hint) from None
         if not isinstance(got, (list, tuple)) or not all(isinstance(n, str) for n in got):
