@@ -57,6 +57,13 @@ def check(exercise_id: str, /, *positional: Any, reveal: bool = False, **answers
 
     A prediction exercise names its wrong entries; PyTorch's own values appear from the second wrong attempt on,
     or at once with reveal=True."""
+    try:
+        return _check(exercise_id, positional, reveal, answers)
+    except KeyboardInterrupt:  # an interrupt outside the rule (while the lessons' rules import, say)
+        return _result(str(exercise_id), "interrupted", "the check was interrupted before it reached a verdict.")
+
+
+def _check(exercise_id: str, positional: tuple[Any, ...], reveal: bool, answers: dict[str, Any]) -> CheckResult:
     from helpers import checks  # noqa: F401  (importing registers every lesson's rules)
 
     entry = REGISTRY.get(exercise_id)
