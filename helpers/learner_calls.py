@@ -121,7 +121,8 @@ def call_learner(fn: Any, *args: Any, name: str = "your function", none_ok: bool
                           "Run your function on a small example in a cell of its own and read the error.") from None
     _last_changes[:] = changes
     if result is None and not none_ok:
-        if _returns_a_value(fn) is False or _returns_a_value(fn) is None and not none_hint:
+        returns = _returns_a_value(fn)
+        if returns is False or (returns is None and not none_hint):
             raise WrongAnswer(f"{name} returned None: did you forget `return`?",
                               "A function without a `return` statement gives None: end it with `return <your result>`.")
         raise WrongAnswer(f"{name} returned None.",
