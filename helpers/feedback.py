@@ -13,6 +13,7 @@ _STYLE = {
     "failed": ("Not yet", "#b71c1c", "#ffebee"),
     "not_answered": ("Not answered yet", "#5d4037", "#fff8e1"),
     "error": ("Check error", "#4a148c", "#f3e5f5"),
+    "interrupted": ("Interrupted", "#37474f", "#eceff1"),
 }
 
 

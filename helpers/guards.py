@@ -1,11 +1,14 @@
 """Shared answer guards for rules: each raises WrongAnswer with a message aimed at the mistake."""
 from __future__ import annotations
 
+import numbers
+import operator
 from typing import Any
 
+import numpy as np
 import torch
 
-from helpers.checking import NotAnswered, WrongAnswer, call_learner, is_unanswered
+from helpers.checking import NotAnswered, TimedOut, WrongAnswer, call_learner, is_unanswered, last_call_changes
 
 
 def require_tensor(value: Any, name: str) -> torch.Tensor:
@@ -19,7 +22,31 @@ def require_tensor(value: Any, name: str) -> torch.Tensor:
     if type(value) not in (torch.Tensor, torch.nn.Parameter):
         raise WrongAnswer(f"{name} should be a plain torch.Tensor, but it is a {type(value).__name__} (a Tensor subclass).",
                           "Return the tensor that torch operations give you, not an object of your own class.")
+    if value.device.type != "cpu":
+        raise WrongAnswer(f"{name} is on the {value.device.type} device; the check works with CPU tensors.",
+                          "Keep the tensor where the inputs are (the CPU): no .to(device), no device= argument.")
     return value
+
+
+def as_number(value: Any) -> float | None:
+    """A plain float from any real number (int, float, NumPy scalar, one-element real tensor); None otherwise."""
+    if isinstance(value, torch.Tensor) and value.numel() == 1 and not value.is_complex() and value.dtype != torch.bool:
+        value = value.item()
+    if isinstance(value, numbers.Real) and not isinstance(value, (bool, np.bool_)):
+        return float(value)
+    return None
+
+
+def as_count(value: Any) -> int | None:
+    """An int from anything integer-like (`operator.index`: int, NumPy integer, integer 0-d tensor); None otherwise."""
+    if isinstance(value, (bool, np.bool_)) or (isinstance(value, torch.Tensor) and value.dtype == torch.bool):
+        return None
+    if isinstance(value, torch.Tensor) and value.numel() == 1 and not (value.is_floating_point() or value.is_complex()):
+        return int(value.item())
+    try:
+        return operator.index(value)
+    except TypeError:
+        return None
 
 
 def require_bool(value: Any, name: str) -> bool:
@@ -27,6 +54,8 @@ def require_bool(value: Any, name: str) -> bool:
     if is_unanswered(value):
         raise NotAnswered()
     if isinstance(value, torch.Tensor) and value.numel() == 1 and value.dtype == torch.bool:
+        return bool(value)
+    if isinstance(value, np.bool_):
         return bool(value)
     if not isinstance(value, bool):
         raise WrongAnswer(f"{name} should be True or False, but it is {value!r}.", "Answer with the Python literal True or False.")
@@ -48,6 +77,9 @@ def require_close(actual: Any, expected: torch.Tensor, what: str, *, inputs: str
     if actual.shape != expected.shape:
         raise WrongAnswer(f"{what}{where} has shape {tuple(actual.shape)}, expected {tuple(expected.shape)}.",
                           "Check which dimension you reduced or indexed over.")
+    if actual.is_complex() and not expected.is_complex():
+        raise WrongAnswer(f"{what}{where} is complex ({actual.dtype}); expected real numbers.",
+                          "Nothing here needs complex numbers: keep the dtype of the inputs.")
     if not (actual.is_floating_point() or actual.is_complex()):
         actual = actual.to(expected.dtype)
     actual = actual.detach().to(expected.dtype)
@@ -80,12 +112,34 @@ def output_of(fn: Any, x: torch.Tensor, *args: Any, name: str, call: tuple[Any, 
     return y
 
 
+GRAD_SWITCHED_OFF = ("your function switched gradient recording off for the whole program (torch.set_grad_enabled(False) "
+                     "or a no_grad() entered by hand): nothing it computed was recorded. Use `with torch.no_grad():` only "
+                     "around the part that must not be recorded.")
+
+
+def no_graph_hint(default: str) -> str:
+    """The hint for an output cut off from the graph: grad mode switched off by the learner's call, else `default`."""
+    return GRAD_SWITCHED_OFF if any(c.startswith("gradient recording") for c in last_call_changes()) else default
+
+
+def backward_through(y: torch.Tensor, x: torch.Tensor, name: str, weights: torch.Tensor | None = None) -> torch.Tensor | None:
+    """d(sum(weights * y))/dx, run through call_learner: a learner's backward() gets the time limit too."""
+    loss = y.sum() if weights is None else (y * weights).sum()
+    try:
+        (g,) = call_learner(torch.autograd.grad, loss, x, allow_unused=True, name=f"the backward pass of {name}")
+    except TimedOut as slow:
+        raise TimedOut(slow.message.split(" on ")[0] + f" (an input of shape {tuple(x.shape)}): a loop that never ends?",
+                       slow.hint) from None
+    return g
+
+
 def grad_of(y: torch.Tensor, x: torch.Tensor, upstream: torch.Tensor, name: str) -> torch.Tensor:
     """d(sum(upstream * y))/dx through the learner's graph; a broken graph becomes feedback."""
     if not y.requires_grad:
         raise WrongAnswer(f"the output of {name} does not require grad, so no gradient can reach x.",
-                          "Something detached all of it: only the difference q(x) - x should be detached; x must stay on the path.")
-    (g,) = call_learner(torch.autograd.grad, (y * upstream).sum(), x, allow_unused=True, name=f"backward through {name}")
+                          no_graph_hint("Something detached all of it: only the difference q(x) - x should be detached; "
+                                        "x must stay on the path."))
+    g = backward_through(y, x, name, upstream)
     return torch.zeros_like(x) if g is None else g
 
 

@@ -4,16 +4,11 @@ from __future__ import annotations
 from typing import Any
 
 from helpers.checking import NotAnswered, WrongAnswer, is_unanswered
-from helpers.guards import require_bool
+from helpers.guards import as_number, require_bool
+from helpers.predictions_reveal import reveal_allowed
 
 
-def _as_number(value: Any) -> float | None:
-    """A plain number from an int, float or one-element real tensor; None for anything else."""
-    import torch
-
-    if isinstance(value, torch.Tensor) and value.numel() == 1 and not value.is_complex():
-        value = value.item()
-    return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
+_as_number = as_number  # the old private name
 
 
 def _matches(given: Any, expected: Any, label: str) -> tuple[bool, Any]:
@@ -59,5 +54,10 @@ def judge_predictions(answer: Any, truth: dict[str, Any], hints: dict[str, str],
         if not right:
             wrong.append((key, given))
     if wrong:  # every wrong item at once, each with the hint aimed at its own misconception
-        said = ", ".join(f"{name}[{k!r}] (you said {g!r}, PyTorch says {truth[k]!r})" for k, g in wrong)
-        raise WrongAnswer(f"{len(wrong)} of {len(truth)} wrong: {said}.", " ".join(f"{k}: {hints[k]}" for k, _ in wrong))
+        if reveal_allowed():  # a second attempt (or reveal=True): PyTorch's values too
+            said = ", ".join(f"{name}[{k!r}] (you said {g!r}, PyTorch says {truth[k]!r})" for k, g in wrong)
+            after = ""
+        else:  # a first attempt: which entries, and why, but not the answers themselves
+            said = ", ".join(f"{name}[{k!r}] (you said {g!r})" for k, g in wrong)
+            after = " Fix them and check again; PyTorch's own values show from the second wrong attempt, or with reveal=True."
+        raise WrongAnswer(f"{len(wrong)} of {len(truth)} wrong: {said}.{after}", " ".join(f"{k}: {hints[k]}" for k, _ in wrong))

@@ -20,3 +20,10 @@ def test_other_wrong_number_fails() -> None:
 
 def test_text_answer_asks_for_a_number() -> None:
     assert "should be a number" in check("00.1", slope="six").message
+
+
+import numpy as np  # noqa: E402
+
+# right answers, differently written: run under odd kernel states by tests/test_check_states.py
+RIGHT_ANSWERS = {"00.1": [dict(slope=6.0), dict(slope=6), dict(slope=torch.tensor(6.0)), dict(slope=np.int64(6)),
+                          dict(slope=np.float32(6.0))]}

@@ -105,3 +105,54 @@ def test_hard_coded_count_fails() -> None:
 def test_half_answered_dtype_exercise_says_which_part_is_left() -> None:
     result = check("01.2", can_require_grad=DTYPES, raises_at=...)
     assert result.status == "failed" and "raises_at is still" in result.message
+
+
+# right answers, differently written: run under odd kernel states by tests/test_check_states.py
+import numpy as np  # noqa: E402
+
+
+def _make_weight_param(rows: int, cols: int) -> torch.Tensor:
+    return nn.Parameter(0.01 * torch.randn(rows, cols))
+
+
+def _make_weight_flag(rows: int, cols: int) -> torch.Tensor:
+    w = torch.randn(rows, cols) / 100
+    w.requires_grad = True
+    return w
+
+
+def _make_weight_normal(rows: int, cols: int) -> torch.Tensor:
+    return torch.empty(rows, cols).normal_(0.0, 0.01).requires_grad_(True)
+
+
+def _freeze_loop(model: nn.Sequential) -> None:
+    for p in model[0].parameters():
+        p.requires_grad = False
+
+
+def _freeze_named(model: nn.Sequential) -> None:
+    for name, p in model.named_parameters():
+        if name.startswith("0."):
+            p.requires_grad_(False)
+
+
+def _freeze_children(model: nn.Sequential) -> None:
+    first = next(iter(model.children()))
+    for p in first.parameters():
+        p.requires_grad_(False)
+
+
+RIGHT_ANSWERS = {
+    "01.1": [dict(make_weight=make_weight), dict(make_weight=_make_weight_param), dict(make_weight=_make_weight_flag),
+             dict(make_weight=_make_weight_normal)],
+    "01.2": [dict(can_require_grad=DTYPES, raises_at="creation"),
+             dict(can_require_grad=dict(reversed(list(DTYPES.items()))), raises_at="creation"),
+             dict(can_require_grad={k: torch.tensor(v) for k, v in DTYPES.items()}, raises_at="creation"),
+             dict(can_require_grad={k: np.bool_(v) for k, v in DTYPES.items()}, raises_at="creation")],
+    "01.3": [dict(freeze_first_layer=freeze_first_layer), dict(freeze_first_layer=_freeze_loop),
+             dict(freeze_first_layer=_freeze_named), dict(freeze_first_layer=_freeze_children)],
+    "01.4": [dict(count_trainable=count_trainable),
+             dict(count_trainable=lambda m: sum(p.numel() * p.requires_grad for p in m.parameters())),
+             dict(count_trainable=lambda m: np.sum([p.numel() for p in m.parameters() if p.requires_grad], dtype=np.int64)),
+             dict(count_trainable=lambda m: torch.tensor([p.numel() for p in m.parameters() if p.requires_grad] + [0]).sum())],
+}

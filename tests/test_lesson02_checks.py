@@ -132,3 +132,49 @@ def test_sgd_mistakes_get_their_hint(wrong, hint: str) -> None:
 
 def test_fixed_learning_rate_fails() -> None:
     assert check("02.4", sgd_step=lambda ps, lr: sgd_step(ps, 0.1)).status == "failed"
+
+
+# right answers, differently written: run under odd kernel states by tests/test_check_states.py
+def _predict_inference(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    with torch.inference_mode():
+        return model(x)
+
+
+@torch.no_grad()
+def _predict_decorated(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    return model(x)
+
+
+def _predict_set_grad(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
+    with torch.set_grad_enabled(False):
+        return model(x)
+
+
+def _sgd_data(params: list[torch.Tensor], lr: float) -> None:
+    for p in params:
+        if p.grad is not None:
+            p.data.sub_(lr * p.grad)
+
+
+def _sgd_add(params: list[torch.Tensor], lr: float) -> None:
+    with torch.no_grad():
+        for p in params:
+            if p.grad is None:
+                continue
+            p.add_(p.grad, alpha=-lr)
+
+
+def _sgd_optim(params: list[torch.Tensor], lr: float) -> None:
+    torch.optim.SGD(params, lr=lr).step()
+
+
+RIGHT_ANSWERS = {
+    "02.1": [dict(requires_grad_of=PREDICTIONS), dict(requires_grad_of=dict(sorted(PREDICTIONS.items()))),
+             dict(requires_grad_of={k: torch.tensor(v) for k, v in PREDICTIONS.items()}),
+             dict(requires_grad_of={k: np.bool_(v) for k, v in PREDICTIONS.items()})],
+    "02.2": [dict(snapshot=snapshot), dict(snapshot=lambda t: t.detach().numpy().copy()),
+             dict(snapshot=lambda t: np.array(t.tolist())), dict(snapshot=lambda t: t.clone().detach().cpu().numpy())],
+    "02.3": [dict(predict=predict), dict(predict=_predict_inference), dict(predict=_predict_decorated),
+             dict(predict=_predict_set_grad)],
+    "02.4": [dict(sgd_step=sgd_step), dict(sgd_step=_sgd_data), dict(sgd_step=_sgd_add), dict(sgd_step=_sgd_optim)],
+}

@@ -159,3 +159,100 @@ def test_hard_coded_slope_fails() -> None:
 def test_half_answered_prediction_says_which_dict_is_left() -> None:
     result = check("03.1", is_leaf=IS_LEAF, grad_fn_name=...)
     assert result.status == "failed" and "grad_fn_name is still" in result.message
+
+
+# right answers, differently written: run under odd kernel states by tests/test_check_states.py
+def _walk_recursive(t: torch.Tensor) -> list[str]:
+    seen: dict = {}
+
+    def visit(node) -> None:
+        if node is not None and node not in seen:
+            seen[node] = type(node).__name__
+            for child, _ in node.next_functions:
+                visit(child)
+
+    visit(t.grad_fn)
+    return list(seen.values())
+
+
+def _walk_breadth_first(t: torch.Tensor) -> list[str]:
+    from collections import deque
+    if t.grad_fn is None:
+        return []
+    seen, queue, names = {t.grad_fn}, deque([t.grad_fn]), []
+    while queue:
+        node = queue.popleft()
+        names.append(node.name().split("::")[-1])
+        for child, _ in node.next_functions:
+            if child is not None and child not in seen:
+                seen.add(child)
+                queue.append(child)
+    return names
+
+
+def _walk_by_id(t: torch.Tensor) -> tuple[str, ...]:
+    ids, out, todo = set(), [], [t.grad_fn]
+    while todo:
+        node = todo.pop()
+        if node is None or id(node) in ids:
+            continue
+        ids.add(id(node))
+        out.append(type(node).__name__)
+        todo += [f for f, _ in node.next_functions]
+    return tuple(out)
+
+
+def _hidden_grad_autograd(w: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    h = (w * x).tanh()
+    return torch.autograd.grad((h**2).sum(), h)[0]
+
+
+def _hidden_grad_hook(w: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    got = {}
+    h = torch.tanh(x * w)
+    h.register_hook(lambda g: got.setdefault("h", g))
+    h.pow(2).sum().backward()
+    return got["h"]
+
+
+def _fit_zero_grad(xs: torch.Tensor, ys: torch.Tensor, steps: int, lr: float) -> torch.Tensor:
+    w = torch.tensor(0.0, requires_grad=True)
+    opt = torch.optim.SGD([w], lr=lr)
+    for _ in range(steps):
+        opt.zero_grad()
+        ((w * xs - ys) ** 2).mean().backward()
+        opt.step()
+    return w.detach()
+
+
+def _fit_zero_first(xs: torch.Tensor, ys: torch.Tensor, steps: int = 30, lr: float = 0.1) -> torch.Tensor:
+    w = torch.zeros((), requires_grad=True)
+    for _ in range(steps):
+        if w.grad is not None:
+            w.grad.zero_()
+        loss = ((w * xs - ys) ** 2).mean()
+        loss.backward()
+        with torch.no_grad():
+            w.sub_(lr * w.grad)
+    return w
+
+
+def _fit_autograd(xs: torch.Tensor, ys: torch.Tensor, steps: int, lr: float) -> torch.Tensor:
+    w = torch.zeros(1, requires_grad=True)
+    for _ in range(steps):
+        (g,) = torch.autograd.grad(((w * xs - ys) ** 2).mean(), w)
+        w = (w - lr * g).detach().requires_grad_()
+    return w
+
+
+RIGHT_ANSWERS = {
+    "03.1": [dict(is_leaf=IS_LEAF, grad_fn_name=GRAD_FN), dict(is_leaf=dict(reversed(IS_LEAF.items())), grad_fn_name=GRAD_FN),
+             dict(is_leaf={k: torch.tensor(v) for k, v in IS_LEAF.items()}, grad_fn_name=dict(reversed(GRAD_FN.items()))),
+             dict(is_leaf={k: v == 1 for k, v in IS_LEAF.items()}, grad_fn_name={**GRAD_FN, "h": "MulBackward0"})],
+    "03.2": [dict(grad_fn_names=grad_fn_names), dict(grad_fn_names=_walk_recursive),
+             dict(grad_fn_names=_walk_breadth_first), dict(grad_fn_names=_walk_by_id)],
+    "03.3": [dict(hidden_grad=hidden_grad), dict(hidden_grad=_hidden_grad_autograd), dict(hidden_grad=_hidden_grad_hook),
+             dict(hidden_grad=lambda w, x: 2 * torch.tanh(w * x).detach())],
+    "03.4": [dict(fit_slope=make_fit()), dict(fit_slope=_fit_zero_first), dict(fit_slope=_fit_zero_grad),
+             dict(fit_slope=_fit_autograd)],
+}

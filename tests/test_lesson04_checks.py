@@ -79,3 +79,31 @@ def test_complex_grad_mistakes(answer, hint: str) -> None:
 
 def test_complex_grad_hard_coded_for_the_example_fails() -> None:
     assert run("04.4", complex_grad=lambda z: torch.tensor([2 + 7j, 6 + 1j])).status == "failed"
+
+
+# right answers, differently written: run under odd kernel states by tests/test_check_states.py
+import numpy as np  # noqa: E402
+
+
+def _masked_mean_where(x: torch.Tensor, t: float) -> torch.Tensor:
+    mask = x > t
+    return torch.where(mask, x, torch.zeros_like(x)).sum() / mask.sum()
+
+
+def _complex_grad_parts(z: torch.Tensor) -> torch.Tensor:
+    a, b = z.real, z.imag
+    return (2 * a) + 1j * (2 * b + 3)
+
+
+RIGHT_ANSWERS = {
+    "04.1": [dict(requires_grad=FLAGS, has_grad_fn=GRAD_FNS), dict(requires_grad=dict(reversed(FLAGS.items())), has_grad_fn=GRAD_FNS),
+             dict(requires_grad={k: torch.tensor(v) for k, v in FLAGS.items()}, has_grad_fn=GRAD_FNS),
+             dict(requires_grad={k: np.bool_(v) for k, v in FLAGS.items()}, has_grad_fn={k: np.bool_(v) for k, v in GRAD_FNS.items()})],
+    "04.2": [dict(raises=RAISES), dict(raises=dict(reversed(RAISES.items()))), dict(raises={k: torch.tensor(v) for k, v in RAISES.items()}),
+             dict(raises={k: np.bool_(v) for k, v in RAISES.items()})],
+    "04.3": [dict(masked_mean=lambda x, t: x[x > t].mean()),
+             dict(masked_mean=lambda x, t: (x * (x >= t).float()).sum() / (x >= t).sum()),
+             dict(masked_mean=_masked_mean_where), dict(masked_mean=lambda x, t: torch.masked_select(x, x > t).sum() / (x > t).sum())],
+    "04.4": [dict(complex_grad=lambda z: 2 * z + 3j), dict(complex_grad=_complex_grad_parts),
+             dict(complex_grad=lambda z: torch.complex(2 * z.real, 2 * z.imag + 3)), dict(complex_grad=lambda z: 2 * (z + 1.5j))],
+}

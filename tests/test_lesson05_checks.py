@@ -106,3 +106,39 @@ def test_gather_grad_mistakes(answer, hint: str) -> None:
 def test_gather_grad_hard_coded_fails() -> None:
     example = torch.tensor([[2.0, 0, 0, 0], [0, 1, 0, 1], [0, 0, 2, 0]])
     assert run("05.4", gather_grad=lambda s, i, g: example).status == "failed"
+
+
+# right answers, differently written: run under odd kernel states by tests/test_check_states.py
+import numpy as np  # noqa: E402
+
+
+def _index_sum_loop(n: int, idx: torch.Tensor) -> torch.Tensor:
+    out = torch.zeros(n)
+    for i in idx.tolist():
+        out[i] += 1
+    return out
+
+
+def _gather_grad_onehot(src: torch.Tensor, index: torch.Tensor, grad_out: torch.Tensor) -> torch.Tensor:
+    onehot = F.one_hot(index, num_classes=src.shape[1]).to(grad_out.dtype)  # rows x picks x cols
+    return (onehot * grad_out.unsqueeze(-1)).sum(dim=1)
+
+
+def _ce_grad_scatter(logits: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+    target = torch.zeros_like(logits).scatter_(1, labels.unsqueeze(1), 1.0)
+    return (logits.softmax(-1) - target) / len(logits)
+
+
+RIGHT_ANSWERS = {
+    "05.1": [dict(grad_is_none=NONE), dict(grad_is_none=dict(reversed(NONE.items()))),
+             dict(grad_is_none={k: torch.tensor(v) for k, v in NONE.items()}), dict(grad_is_none={k: np.bool_(v) for k, v in NONE.items()})],
+    "05.2": [dict(index_sum_grad=lambda n, idx: torch.bincount(idx, minlength=n).float()),
+             dict(index_sum_grad=lambda n, idx: torch.zeros(n).index_add_(0, idx, torch.ones(len(idx)))),
+             dict(index_sum_grad=_index_sum_loop),
+             dict(index_sum_grad=lambda n, idx: (idx.unsqueeze(1) == torch.arange(n)).sum(0).float())],
+    "05.3": [dict(cross_entropy_grad=ce_grad), dict(cross_entropy_grad=ce_grad_by_index), dict(cross_entropy_grad=_ce_grad_scatter),
+             dict(cross_entropy_grad=lambda lg, lb: (torch.exp(lg - lg.logsumexp(1, keepdim=True)) - F.one_hot(lb, lg.shape[1])) / lg.shape[0])],
+    "05.4": [dict(gather_grad=lambda s, i, g: torch.zeros_like(s).scatter_add_(1, i, g)), dict(gather_grad=gather_grad_loop),
+             dict(gather_grad=_gather_grad_onehot), dict(gather_grad=lambda s, i, g: torch.zeros_like(s).index_put_(
+                 (torch.arange(i.shape[0]).unsqueeze(1).expand_as(i), i), g, accumulate=True))],
+}

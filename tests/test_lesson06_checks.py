@@ -57,3 +57,16 @@ def test_forward_mistakes(answer, hint: str) -> None:
 def test_forward_hard_coded_prices_fail() -> None:
     prices = torch.tensor([2.35, 7.05, 4.70, 11.75, 9.40, 4.70], requires_grad=True)
     assert run("06.3", fixed_forward=lambda w, q: prices).status == "failed"
+
+
+# right answers, differently written: run under odd kernel states by tests/test_check_states.py
+import numpy as np  # noqa: E402
+
+RIGHT_ANSWERS = {
+    "06.1": [dict(grads=GRADS), dict(grads={**GRADS, "c": torch.tensor(2.0)}), dict(grads={k: int(v) for k, v in GRADS.items()}),
+             dict(grads={k: np.float64(v) for k, v in GRADS.items()})],
+    "06.2": [dict(values=VALUES), dict(values={**VALUES, "a": 3.0, "d": torch.tensor(-2.0)}),
+             dict(values={k: float(v) for k, v in VALUES.items()}), dict(values={k: np.int64(v) for k, v in VALUES.items()})],
+    "06.3": [dict(fixed_forward=lambda w, q: w * q), dict(fixed_forward=ste_cents), dict(fixed_forward=lambda w, q: q * w + 0.0),
+             dict(fixed_forward=lambda w, q: torch.mul(w, q.float()))],
+}

@@ -202,3 +202,54 @@ def test_07_4_verdict_does_not_depend_on_the_notebooks_random_state() -> None:
 
 def test_07_4_hard_coded_answer_fails() -> None:
     assert verdict("07.4", stochastic_round_ste=lambda x: x + (torch.ones_like(x) - x).detach()).status == "failed"
+
+
+# right answers, differently written: run under odd kernel states by tests/test_check_states.py
+class _ClippedSaveMask(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx: Any, x: torch.Tensor, lo: float, hi: float) -> torch.Tensor:
+        ctx.save_for_backward((x >= lo) & (x <= hi))
+        return torch.clamp(torch.round(x), min=lo, max=hi)
+
+    @staticmethod
+    def backward(ctx: Any, grad_output: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
+        (inside,) = ctx.saved_tensors
+        return torch.where(inside, grad_output, torch.zeros_like(grad_output)), None, None
+
+
+class _ClippedDetach(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx: Any, x: torch.Tensor, lo: float, hi: float) -> torch.Tensor:
+        ctx.save_for_backward(x)
+        ctx.bounds = (lo, hi)
+        return x.round().clamp(lo, hi)
+
+    @staticmethod
+    def backward(ctx: Any, g: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
+        (x,) = ctx.saved_tensors
+        lo, hi = ctx.bounds
+        return g * (x >= lo).to(g.dtype) * (x <= hi).to(g.dtype), None, None
+
+
+def _stochastic_where(x: torch.Tensor) -> torch.Tensor:
+    frac = x - torch.floor(x)
+    up = torch.rand_like(x) < frac
+    return x + (torch.where(up, torch.ceil(x), torch.floor(x)) - x).detach()
+
+
+def _stochastic_uniform(x: torch.Tensor) -> torch.Tensor:
+    noise = torch.empty_like(x).uniform_(0, 1)
+    return x - x.detach() + torch.floor(x.detach() + noise)
+
+
+RIGHT_ANSWERS = {
+    "07.1": [dict(ste_round=ste_round), dict(ste_round=RoundSTE.apply), dict(ste_round=lambda x: x - x.detach() + x.detach().round()),
+             dict(ste_round=lambda x: (torch.round(x) - x).detach() + x)],
+    "07.2": [dict(ClippedSTE=ClippedSTE), dict(ClippedSTE=ClampThenRound), dict(ClippedSTE=_ClippedSaveMask),
+             dict(ClippedSTE=_ClippedDetach)],
+    "07.3": [dict(soft_round=reference_soft_round), dict(soft_round=sigmoid_soft_round),
+             dict(soft_round=lambda x, k: torch.round(x).detach() * 0 + reference_soft_round(x, k)),
+             dict(soft_round=lambda x, k: sigmoid_soft_round(x.double(), k).to(x.dtype))],
+    "07.4": [dict(stochastic_round_ste=stochastic_round_ste), dict(stochastic_round_ste=bernoulli_round_ste),
+             dict(stochastic_round_ste=_stochastic_where), dict(stochastic_round_ste=_stochastic_uniform)],
+}

@@ -141,3 +141,36 @@ def test_08_4_typical_mistakes() -> None:
     sharp = lambda x, k: floor_with_soft_gradient(x, 2 * k)  # noqa: E731  (ignores the knob as asked)
     assert "expected the soft floor's slope" in failed("08.4", floor_with_soft_gradient=sharp)
 
+
+
+# right answers, differently written: run under odd kernel states by tests/test_check_states.py
+def _slopes_backward_ones(fn: object, x: torch.Tensor) -> torch.Tensor:
+    leaf = x.clone().detach().requires_grad_()
+    y = fn(leaf)
+    y.backward(torch.ones_like(y))
+    return leaf.grad
+
+
+def _slopes_jacobian_diag(fn: object, x: torch.Tensor) -> torch.Tensor:
+    from torch.func import grad, vmap
+    return vmap(grad(lambda t: fn(t).sum()))(x.detach().reshape(-1)).reshape(x.shape)
+
+
+def _floor_soft_grad_sine(x: torch.Tensor, sharpness: float) -> torch.Tensor:
+    soft = soft_floor_sigmoid(x, sharpness)
+    return torch.floor(x).detach() + soft - soft.detach()
+
+
+RIGHT_ANSWERS = {
+    "08.1": [dict(soft_floor=soft_floor_sigmoid), dict(soft_floor=soft_floor_sine), dict(soft_floor=sigmoid_sum),
+             dict(soft_floor=lambda x, k: soft_floor_sigmoid(x.double(), k).to(x.dtype))],
+    "08.2": [dict(slopes=slopes), dict(slopes=slopes_autograd_grad), dict(slopes=_slopes_backward_ones),
+             dict(slopes=_slopes_jacobian_diag)],
+    "08.3": [dict(soft_quantize=lambda x, s, k: s * soft_floor_sigmoid(x / s, k)),
+             dict(soft_quantize=lambda x, s, k: soft_floor_sigmoid(x * (1 / s), k) * s),
+             dict(soft_quantize=lambda x, s, k: torch.mul(soft_floor_sigmoid(torch.div(x, s), k), s)),
+             dict(soft_quantize=lambda x, s, k: s * soft_floor_sigmoid(x.double() / s, k).to(x.dtype))],
+    "08.4": [dict(floor_with_soft_gradient=floor_with_soft_gradient), dict(floor_with_soft_gradient=_floor_soft_grad_sine),
+             dict(floor_with_soft_gradient=lambda x, k: (torch.floor(x) - soft_floor_sigmoid(x, k)).detach() + soft_floor_sigmoid(x, k)),
+             dict(floor_with_soft_gradient=lambda x, k: soft_floor_sigmoid(x, k) - soft_floor_sigmoid(x, k).detach() + x.detach().floor())],
+}

@@ -117,3 +117,47 @@ def test_09_4_typical_mistakes() -> None:
     assert "does not require grad" in failed("09.4", pick_level=indexed)
     assert "not one of the levels" in failed("09.4", pick_level=soft)
     assert "shape" in failed("09.4", pick_level=lambda z, levels, g, tau: hard_gumbel_softmax(z, g, tau) * levels)
+
+
+# right answers, differently written: run under odd kernel states by tests/test_check_states.py
+def _gumbel_inverse_cdf(shape: tuple[int, ...], generator: torch.Generator) -> torch.Tensor:
+    u = torch.rand(*shape, generator=generator, dtype=torch.float64)
+    return (-(-u.log()).log()).float()
+
+
+def _gumbel_uniform(shape: tuple[int, ...], generator: torch.Generator) -> torch.Tensor:
+    u = torch.empty(shape).uniform_(1e-10, 1.0, generator=generator)
+    return -torch.log(-torch.log(u))
+
+
+def _gumbel_max_loop(logits: torch.Tensor, generator: torch.Generator) -> torch.Tensor:
+    g = -torch.log(-torch.log(torch.rand(logits.shape, generator=generator)))
+    return torch.max(logits + g, dim=-1).indices
+
+
+def _hard_gs_scatter(logits: torch.Tensor, gumbels: torch.Tensor, tau: float) -> torch.Tensor:
+    y_soft = torch.softmax((logits + gumbels) / tau, dim=-1)
+    index = y_soft.argmax(dim=-1, keepdim=True)
+    y_hard = torch.zeros_like(y_soft).scatter_(-1, index, 1.0)
+    return y_soft + (y_hard - y_soft).detach()
+
+
+def _hard_gs_eq(logits: torch.Tensor, gumbels: torch.Tensor, tau: float) -> torch.Tensor:
+    y_soft = F.softmax((logits + gumbels) / tau, -1)
+    y_hard = (y_soft == y_soft.max(dim=-1, keepdim=True).values).float()
+    return (y_hard - y_soft).detach() + y_soft
+
+
+RIGHT_ANSWERS = {
+    "09.1": [dict(sample_gumbel=sample_gumbel), dict(sample_gumbel=sample_gumbel_exponential),
+             dict(sample_gumbel=_gumbel_inverse_cdf), dict(sample_gumbel=_gumbel_uniform)],
+    "09.2": [dict(gumbel_max_sample=gumbel_max_sample), dict(gumbel_max_sample=_gumbel_max_loop),
+             dict(gumbel_max_sample=lambda lg, g: (lg + sample_gumbel_exponential(lg.shape, g)).argmax(-1)),
+             dict(gumbel_max_sample=lambda lg, g: torch.argmax(lg - torch.log(torch.empty_like(lg).exponential_(generator=g)), dim=-1))],
+    "09.3": [dict(hard_gumbel_softmax=hard_gumbel_softmax), dict(hard_gumbel_softmax=_hard_gs_scatter),
+             dict(hard_gumbel_softmax=_hard_gs_eq),
+             dict(hard_gumbel_softmax=lambda lg, g, tau: F.gumbel_softmax(lg, tau=tau, hard=True) * 0 + hard_gumbel_softmax(lg, g, tau))],
+    "09.4": [dict(pick_level=pick_level), dict(pick_level=lambda lg, lv, g, tau: (_hard_gs_scatter(lg, g, tau) * lv).sum(-1)),
+             dict(pick_level=lambda lg, lv, g, tau: torch.einsum("nk,k->n", _hard_gs_eq(lg, g, tau), lv)),
+             dict(pick_level=lambda lg, lv, g, tau: hard_gumbel_softmax(lg, g, tau).matmul(lv))],
+}

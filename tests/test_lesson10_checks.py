@@ -126,3 +126,32 @@ def test_10_3_wrong_answers_get_their_hint(answer: Any, hint_part: str) -> None:
 def test_10_3_hard_coded_edges_fail() -> None:
     fixed = torch.tensor([0.0, 0.5, 1.0])
     assert verdict("10.3", soft_bucketize=lambda x, e, k: soft_bucketize(x, fixed, k)).status == "failed"
+
+
+# right answers, differently written: run under odd kernel states by tests/test_check_states.py
+def _fake_quantize_detach(w: torch.Tensor, bits: int) -> torch.Tensor:
+    scale = w.abs().max().detach() / (2 ** (bits - 1) - 1)
+    q = torch.round(w / scale) * scale
+    return w + (q - w).detach()
+
+
+def _fake_quantize_item(w: torch.Tensor, bits: int) -> torch.Tensor:
+    scale = w.abs().max().item() / (2 ** (bits - 1) - 1)
+    return scale * ste_round(w / scale)
+
+
+def _activation_where(h: torch.Tensor, bits: int, max_value: float) -> torch.Tensor:
+    scale = max_value / (2**bits - 1)
+    clipped = torch.clamp(h, 0, max_value)
+    return clipped + (torch.round(clipped / scale) * scale - clipped).detach()
+
+
+RIGHT_ANSWERS = {
+    "10.1": [dict(fake_quantize=reference_fake_quantize), dict(fake_quantize=builtin_fake_quantize),
+             dict(fake_quantize=_fake_quantize_detach), dict(fake_quantize=_fake_quantize_item)],
+    "10.2": [dict(quantize_activation=reference_quantize_activation), dict(quantize_activation=round_then_clip),
+             dict(quantize_activation=builtin_activation), dict(quantize_activation=_activation_where)],
+    "10.3": [dict(soft_bucketize=soft_bucketize), dict(soft_bucketize=looped_bucketize),
+             dict(soft_bucketize=lambda x, e, k: torch.sigmoid(k * (x[..., None] - e)).sum(-1)),
+             dict(soft_bucketize=lambda x, e, k: torch.special.expit(k * (x.unsqueeze(-1) - e)).sum(-1))],
+}

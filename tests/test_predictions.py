@@ -28,7 +28,7 @@ def test_every_wrong_item_is_named_with_its_hint() -> None:
     with pytest.raises(WrongAnswer) as caught:
         judge({"a": False, "b": False, "n": 3, "name": "MulBackward0"})
     assert "2 of 4 wrong" in caught.value.message
-    assert "answer['a'] (you said False, PyTorch says True)" in caught.value.message
+    assert "answer['a'] (you said False)" in caught.value.message
     assert caught.value.hint == "a: hint a n: hint n"
 
 

@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from helpers.checking import NotAnswered, WrongAnswer, call_learner, exercise, is_unanswered
-from helpers.guards import require_tensor
+from helpers.guards import as_count, require_tensor
 from helpers.predictions import judge_predictions
 
 NOT_LEAF_HINT = ("Multiplying a tensor that already requires grad (randn(..., requires_grad=True) * 0.01) makes a new, "
@@ -45,7 +45,27 @@ def make_weight_rule(make_weight: Any, gen: torch.Generator) -> str:
                               "Scale the standard normal sample by 0.01 before switching the flag on.")
         if w.numel() > 1 and torch.all(w.detach() == w.detach().flatten()[0]):
             raise WrongAnswer(f"every entry of {call} is {w.flatten()[0].item():.3g}.", "Draw the values at random with torch.randn.")
-    return "a float leaf that requires grad, with the right shape, for every size tried."
+    _judge_spread(make_weight, gen)
+    return "a float leaf that requires grad, with the right shape, scale and spread, for every size tried."
+
+
+def _judge_spread(make_weight: Any, gen: torch.Generator) -> None:
+    """The contract's distribution, over 10,000 draws: 0.01 * standard normal, fresh on every call."""
+    torch.manual_seed(seed_from(gen))
+    big = require_tensor(call_learner(make_weight, 100, 100, name="make_weight"), "make_weight(100, 100)")
+    again = require_tensor(call_learner(make_weight, 100, 100, name="make_weight"), "make_weight(100, 100)")
+    values = big.detach().double().flatten()
+    mean, std = values.mean().item(), values.std().item()
+    if abs(mean) > 0.0008:  # 8 standard errors of the mean of 10,000 draws
+        hint = ("torch.rand draws from [0, 1): every value is positive. Use torch.randn, the standard normal, centred on 0."
+                if values.min() >= 0 else "Scale a standard normal sample, torch.randn(rows, cols) * 0.01, with nothing added.")
+        raise WrongAnswer(f"over the 10,000 entries of make_weight(100, 100) the mean is {mean:.3g}, expected about 0.", hint)
+    if not 0.008 < std < 0.012:
+        raise WrongAnswer(f"the entries of make_weight(100, 100) have standard deviation {std:.3g}, expected 0.01.",
+                          "Multiply the standard normal sample by 0.01 exactly: that makes its standard deviation 0.01.")
+    if torch.equal(big.detach(), again.detach()):
+        raise WrongAnswer("two calls of make_weight(100, 100) gave the same weight.",
+                          "Don't seed the random generator inside the function: every layer needs weights of its own.")
 
 
 DTYPES = ("float16", "bfloat16", "float32", "float64", "complex64", "int64", "int32", "uint8", "bool")
@@ -107,7 +127,7 @@ def freeze_rule(freeze_first_layer: Any, gen: torch.Generator) -> str:
     for sizes, bias in [([3, 4, 2], True), ([5, 8, 8, 1], True), ([2, 6, 3], False)]:
         sizes = [s + int(torch.randint(0, 3, (1,), generator=gen)) for s in sizes]
         model = small_mlp(sizes, gen, bias)
-        call_learner(freeze_first_layer, model, name="freeze_first_layer")
+        call_learner(freeze_first_layer, model, name="freeze_first_layer", none_ok=True)
         state, first = _state(model), [n for n, _ in model[0].named_parameters(prefix="0")]
         still = [n for n in first if state[n]]
         frozen_later = [n for n in state if n not in first and not state[n]]
@@ -145,10 +165,10 @@ def count_rule(count_trainable: Any, gen: torch.Generator) -> str:
             frozen = params[:1]
         for p in frozen:
             p.requires_grad_(False)
-        got = call_learner(count_trainable, model, name="count_trainable")
-        if isinstance(got, torch.Tensor) and got.numel() == 1 and not got.is_floating_point():
-            got = int(got)
-        if isinstance(got, bool) or not isinstance(got, int):
+        returned = call_learner(count_trainable, model, name="count_trainable")
+        got = as_count(returned)  # a NumPy or tensor integer is a count too
+        if got is None:
+            got = returned
             raise WrongAnswer(f"count_trainable returned {type(got).__name__} {got!r}, not an int.",
                               "Return a plain int: sum(...) of ints is an int.")
         want = sum(p.numel() for p in params if p.requires_grad)

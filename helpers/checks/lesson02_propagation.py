@@ -7,7 +7,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from helpers.checking import WrongAnswer, call_learner, exercise
+from helpers.checking import WrongAnswer, call_learner, exercise, last_call_changes
 from helpers.checks.lesson01_requires_grad import small_mlp
 from helpers.predictions import judge_predictions
 from helpers.guards import require_close, require_tensor
@@ -69,9 +69,11 @@ def snapshot_rule(snapshot: Any, gen: torch.Generator) -> str:
         if got.dtype.kind not in "biuf":
             raise WrongAnswer(f"for {what} snapshot returned an array of dtype {got.dtype}, not numbers.",
                               "Convert the tensor itself, not its repr or a list of objects.")
-        if got.shape != want.shape or not np.allclose(got, want):
-            raise WrongAnswer(f"for {what} of shape {tuple(t.shape)} your array has shape {got.shape} "
-                              f"and values {np.round(got, 3).tolist()}, expected {np.round(want, 3).tolist()}.",
+        if got.shape != want.shape:
+            raise WrongAnswer(f"for {what} of shape {tuple(t.shape)} your array has shape {got.shape}.",
+                              "Return the tensor's own values, in its own shape.")
+        if not np.allclose(got, want):
+            raise WrongAnswer(f"for {what} your array holds {np.round(got, 3).tolist()}, expected {np.round(want, 3).tolist()}.",
                               "Return the tensor's own values, in its own shape.")
         if t.is_leaf:
             with torch.no_grad():
@@ -97,13 +99,10 @@ def predict_model_rule(predict: Any, gen: torch.Generator) -> str:
         with torch.no_grad():
             want = model(x)
         seen = _watch(model)
-        try:
-            got = require_tensor(call_learner(predict, model, x, name="predict"), "predict(model, x)")
-            if not torch.is_grad_enabled():
-                raise WrongAnswer("after predict returned, gradient recording was still switched off for the whole program.",
-                                  "torch.set_grad_enabled(False) stays off until switched back; `with torch.no_grad():` restores it for you.")
-        finally:
-            torch.set_grad_enabled(True)
+        got = require_tensor(call_learner(predict, model, x, name="predict"), "predict(model, x)")
+        if any(change.startswith("gradient recording") for change in last_call_changes()):  # call_learner undid it
+            raise WrongAnswer("after predict returned, gradient recording was still switched off for the whole program.",
+                              "torch.set_grad_enabled(False) stays off until switched back; `with torch.no_grad():` restores it for you.")
         require_close(got, want, "predict(model, x)",
                       inputs=f"for a {' -> '.join(map(str, sizes))} model")
         frozen = [n for n, p in model.named_parameters() if not p.requires_grad]
@@ -127,7 +126,7 @@ def sgd_rule(sgd_step: Any, gen: torch.Generator) -> str:
         sum((p**2).sum() for p in params[:-1]).backward()  # the last parameter is unused: its .grad stays None
         before, grads = [p.detach().clone() for p in params], [None if p.grad is None else p.grad.clone() for p in params]
         try:
-            call_learner(sgd_step, list(params), lr, name="sgd_step")
+            call_learner(sgd_step, list(params), lr, name="sgd_step", none_ok=True)
         except WrongAnswer as wrong:
             if "leaf Variable that requires grad" in wrong.message:
                 raise WrongAnswer(wrong.message, "PyTorch refuses to record an in-place change of a leaf that requires grad: "

@@ -1,13 +1,14 @@
 """Lesson 03: leaves and grad_fn, walking the graph, retain_grad, and gradients that accumulate."""
 from __future__ import annotations
 
+import numbers
 import warnings
 from collections import Counter
 from typing import Any
 
 import torch
 
-from helpers.checking import WrongAnswer, call_learner, exercise, is_unanswered
+from helpers.checking import TimedOut, WrongAnswer, call_learner, exercise, is_unanswered
 from helpers.predictions import judge_predictions
 from helpers.guards import require_close, require_tensor
 
@@ -89,6 +90,8 @@ def walk_rule(grad_fn_names: Any, gen: torch.Generator) -> str:
     for what, root, crash_hint in _graphs(gen):
         try:
             got = call_learner(grad_fn_names, root, name="grad_fn_names")
+        except TimedOut:
+            raise
         except WrongAnswer as wrong:
             raise WrongAnswer(f"on {what}: {wrong.message}", crash_hint or wrong.hint) from None
         if not isinstance(got, (list, tuple)) or not all(isinstance(n, str) for n in got):
@@ -103,6 +106,9 @@ def walk_rule(grad_fn_names: Any, gen: torch.Generator) -> str:
             hint = "Those are reprs; the name is type(node).__name__."
         elif extra and set(extra) <= set(want):
             hint = "A node reached along two paths (a tensor used twice) counts once: remember the nodes you have visited."
+        elif missing and not extra and set(got) == set(want):
+            hint = ("Different nodes can share a name (a chain of 8 tanh has 8 TanhBackward0 nodes): remember the nodes "
+                    "you have visited by the node itself, not by its name.")
         elif missing and set(missing) == {"AccumulateGrad"}:
             hint = "Leaves that require grad appear as AccumulateGrad nodes: list them too."
         elif missing:
@@ -121,13 +127,14 @@ def hidden_rule(hidden_grad: Any, gen: torch.Generator) -> str:
         want_h, want_w = torch.autograd.grad((h**2).sum(), [h, w])
         with warnings.catch_warnings(record=True) as caught:  # the non-leaf .grad warning becomes our hint
             warnings.simplefilter("always")
-            got = call_learner(hidden_grad, w.detach().clone().requires_grad_(), x.clone(), name="hidden_grad")
+            got = call_learner(hidden_grad, w.detach().clone().requires_grad_(), x.clone(), name="hidden_grad", none_ok=True)
         if got is None:
             told = any("not a leaf" in str(c.message) for c in caught)
             raise WrongAnswer(f"for w of shape {shape}, hidden_grad returned None{' (PyTorch warned you: h is not a leaf)' if told else ''}.",
                               "backward() fills .grad on leaves only: call h.retain_grad() before loss.backward() to keep h's gradient.")
         got = require_tensor(got, "hidden_grad(w, x)")
-        if got.shape == want_w.shape and torch.allclose(got.detach(), want_w) and not torch.allclose(want_w, want_h):
+        if (got.shape == want_w.shape and got.is_floating_point() and torch.allclose(got.detach().to(want_w.dtype), want_w)
+                and not torch.allclose(want_w, want_h)):
             raise WrongAnswer(f"for w of shape {shape} you returned dloss/dw, the gradient of the leaf w.",
                               "The exercise asks for dloss/dh, the gradient of the intermediate h = tanh(w * x).")
         require_close(got, want_h, "dloss/dh", inputs=f"for w of shape {shape}")
@@ -139,7 +146,11 @@ def fit_rule(fit_slope: Any, gen: torch.Generator) -> str:
     for n, steps, lr in ((5, 30, 0.1), (int(torch.randint(3, 9, (1,), generator=gen)), 40, 0.05)):
         xs = torch.randn(n, generator=gen)
         ys = (1 + 2 * torch.rand((), generator=gen)) * xs + 0.1 * torch.randn(n, generator=gen)
-        got = require_tensor(call_learner(fit_slope, xs, ys, steps=steps, lr=lr, name="fit_slope"), "fit_slope(...)")
+        got = call_learner(fit_slope, xs, ys, steps=steps, lr=lr, name="fit_slope")
+        if isinstance(got, numbers.Real):
+            raise WrongAnswer(f"fit_slope returned the plain number {got!r:.12}, not the tensor w.",
+                              "Keep the template's `return w`: the check reads the tensor itself (.item() turns it into a Python float).")
+        got = require_tensor(got, "fit_slope(...)")
         if got.numel() != 1:
             raise WrongAnswer(f"fit_slope returned a tensor of shape {tuple(got.shape)}, expected the single weight w.", "Return w.")
         value = got.detach().reshape(()).to(torch.float32)

@@ -5,8 +5,9 @@ from typing import Any, Callable
 
 import torch
 
+from helpers.autograd_use import watch_autograd
 from helpers.checking import NotAnswered, WrongAnswer, call_learner, exercise, is_unanswered
-from helpers.guards import require_bool, require_close, require_tensor
+from helpers.guards import backward_through, no_graph_hint, require_bool, require_close, require_tensor
 from helpers.predictions import judge_predictions
 
 
@@ -101,11 +102,11 @@ def masked_mean_rule(masked_mean: Any, gen: torch.Generator) -> str:
             raise
         if not out.requires_grad:
             raise WrongAnswer(f"the value is right {inputs}, but the result has no grad_fn: no gradient can reach x.",
-                              "use the comparison only to choose entries (x[mask], or x * mask.float()); "
-                              "the values themselves must come from x, not from a cast or a comparison.")
-        out.backward()
+                              no_graph_hint("use the comparison only to choose entries (x[mask], or x * mask.float()); "
+                                            "the values themselves must come from x, not from a cast or a comparison."))
+        g = backward_through(out, leaf, "masked_mean")
         expected = mask.float() / mask.sum()
-        require_close(leaf.grad, expected, "the gradient your masked_mean leaves on x", inputs=inputs,
+        require_close(torch.zeros_like(leaf) if g is None else g, expected, "the gradient your masked_mean leaves on x", inputs=inputs,
                       zero_hint="the gradient is all zeros: are the values coming from a rounding or a detached tensor?")
     return "right value and right gradient (1/count on the chosen entries, 0 elsewhere) for every input tried."
 
@@ -123,7 +124,11 @@ def complex_grad_rule(complex_grad: Any, gen: torch.Generator) -> str:
         leaf = z.clone().requires_grad_()
         _loss_0404(leaf).backward()
         expected = leaf.grad
-        got = call_learner(complex_grad, z.clone(), name="complex_grad")
+        with watch_autograd() as used:
+            got = call_learner(complex_grad, z.clone(), name="complex_grad")
+        if used:
+            raise WrongAnswer(f"complex_grad ran autograd ({used[0]}): the exercise asks for the gradient in closed form, without backward().",
+                              "Write z = a + ib, take dL/da and dL/db by hand, and return dL/da + 1j * dL/db.")
         values = ", ".join(f"{complex(v):.3g}" for v in z.reshape(-1)[:3])
         inputs = f"for z = [{values}{', ...' if z.numel() > 3 else ''}] ({z.dtype}, shape {tuple(z.shape)})"
         try:

@@ -6,6 +6,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
+from helpers.autograd_use import watch_autograd
 from helpers.checking import WrongAnswer, call_learner, exercise
 from helpers.predictions import judge_predictions
 from helpers.guards import require_close, require_tensor
@@ -59,7 +60,11 @@ def index_sum_grad_rule(index_sum_grad: Any, gen: torch.Generator) -> str:
         cases.append((n, torch.randint(0, n, (int(torch.randint(1, 16, (1,), generator=gen)),), generator=gen)))
     for n, idx in cases:
         expected = _autograd_index_sum(n, idx)
-        got = call_learner(index_sum_grad, n, idx.clone(), name="index_sum_grad")
+        with watch_autograd() as used:
+            got = call_learner(index_sum_grad, n, idx.clone(), name="index_sum_grad")
+        if used:
+            raise WrongAnswer(f"index_sum_grad ran autograd ({used[0]}): the exercise asks for the gradient without autograd.",
+                              "Count how often each slot appears in idx: torch.bincount(idx, minlength=n), or a loop that adds 1.")
         inputs = f"for n = {n}, idx = {idx.tolist()}"
         got = require_tensor(got, "index_sum_grad(n, idx)")
         if tuple(got.shape) != (n,):
@@ -122,7 +127,7 @@ def cross_entropy_grad_rule(cross_entropy_grad: Any, gen: torch.Generator) -> st
         try:
             require_close(got, expected, "your gradient", inputs=inputs, atol=1e-5)
         except WrongAnswer as wrong:
-            if isinstance(got, torch.Tensor) and got.shape == expected.shape:
+            if isinstance(got, torch.Tensor) and got.shape == expected.shape and not got.is_complex():
                 got = got.detach().to(expected.dtype)
                 for candidate, hint in _ce_wrong_answers(logits, labels):
                     if not torch.allclose(candidate, expected, atol=1e-6) and torch.allclose(got, candidate, atol=1e-5):
@@ -152,7 +157,7 @@ def gather_grad_rule(gather_grad: Any, gen: torch.Generator) -> str:
         try:
             require_close(got, expected, "your gradient", inputs=inputs)
         except WrongAnswer as wrong:
-            if isinstance(got, torch.Tensor) and got.shape == expected.shape:
+            if isinstance(got, torch.Tensor) and got.shape == expected.shape and not got.is_complex():
                 got = got.detach().to(expected.dtype)
                 counts = _gather_grad(src, index, torch.ones_like(grad_out))
                 repeated = counts > 1

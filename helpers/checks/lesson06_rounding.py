@@ -8,7 +8,7 @@ import torch
 
 from helpers.checking import WrongAnswer, call_learner, exercise
 from helpers.predictions import judge_predictions
-from helpers.guards import require_tensor
+from helpers.guards import backward_through, no_graph_hint, require_tensor
 
 _EXPRESSIONS_0601: dict[str, Callable[[torch.Tensor], torch.Tensor]] = {
     "a": lambda x: torch.floor(x),
@@ -74,12 +74,12 @@ def _run_training(forward: Any, x: torch.Tensor, y: torch.Tensor, steps: int = 1
                               "Return one predicted price per quantity, like the broken forward does.")
         if not out.requires_grad:
             raise WrongAnswer("the output of fixed_forward has no grad_fn: it is cut off from w.",
-                              "a cast to an integer dtype, .detach(), or a result that does not use w cuts the graph.")
+                              no_graph_hint("a cast to an integer dtype, .detach(), or a result that does not use w cuts the graph."))
         loss = ((out.to(y.dtype) - y) ** 2).mean()
         if not math.isfinite(loss.item()):
             raise WrongAnswer(f"the loss became {loss.item()} at step {step}.", "Look for a division by zero or an overflow.")
         losses.append(loss.item())
-        loss.backward()
+        w.grad = backward_through(loss, w, "fixed_forward")
         if step == 0 and (w.grad is None or w.grad.item() == 0):
             raise WrongAnswer("at the first step the gradient on w is 0, so w can never move.",
                               "rounding (floor, round, ceil, trunc) is still on the gradient path: its gradient is 0.")

@@ -141,6 +141,24 @@ def check_soft_round(soft_round: Any, gen: torch.Generator) -> str:
     return "smooth, honest gradients, and it tends to round as the sharpness grows."
 
 
+def _judge_freshness(fn: Any, xin: torch.Tensor, y: torch.Tensor) -> None:
+    """Random outputs must differ between the 4000 copies of x in one call, and between calls (13 calls on one copy)."""
+    one = xin.detach()[:1].clone().requires_grad_(True)
+    first = output_of(fn, one, name="stochastic_round_ste").detach()
+    rows_alike = bool((y.detach() == y.detach()[0]).all())
+    calls_alike = all(torch.equal(first, output_of(fn, one, name="stochastic_round_ste").detach()) for _ in range(12))
+    fresh = "Draw fresh noise inside the function on every call, one value per element: torch.rand_like(x)."
+    if rows_alike and calls_alike:
+        raise WrongAnswer("every copy of x rounds the same way, on every call.",
+                          "Your rounding is not random, so it can't average to x. " + fresh)
+    if rows_alike:
+        raise WrongAnswer("in one call, all 4000 copies of the same x rounded the same way: one random number was shared by the whole tensor.",
+                          "torch.rand(1) or torch.rand(()) gives one number for every element; torch.rand_like(x) gives one per element.")
+    if calls_alike:
+        raise WrongAnswer("two calls on the same input gave exactly the same output: the noise is the same every time.",
+                          "Don't seed a generator or keep a fixed noise tensor inside the function. " + fresh)
+
+
 @exercise("07.4", "stochastic rounding with a straight-through gradient")
 def check_stochastic_round(stochastic_round_ste: Any, gen: torch.Generator) -> str:
     torch.manual_seed(int(torch.randint(0, 2**31, (), generator=gen)))  # learner's rand_like draws from here
@@ -153,12 +171,11 @@ def check_stochastic_round(stochastic_round_ste: Any, gen: torch.Generator) -> s
         i = int(off.flatten().nonzero()[0])
         raise WrongAnswer(f"at x = {value_at(xin, i)} your output {value_at(y, i)} is neither floor(x) nor ceil(x).",
                           "Each output must be one of the two integers around x.")
+    _judge_freshness(stochastic_round_ste, xin, y)
     mean = y.detach().mean(dim=0)
     i = first_bad(mean, x, atol=0.05)
     if i is not None:
         hint = "Round up with probability equal to the fractional part x - floor(x), so that the average is x."
-        if torch.equal(y.detach()[0], y.detach()[1]) and torch.equal(y.detach()[0], y.detach()[-1]):
-            hint = "your rounding is not random: every call gives the same result. " + hint
         raise WrongAnswer(f"at x = {value_at(x, i)} your outputs average {value_at(mean, i)} over 4000 calls, expected about {value_at(x, i)}.", hint)
     g = grad_of(y, xin, torch.ones_like(xin), "stochastic_round_ste")
     i = first_bad(g, torch.ones_like(g))

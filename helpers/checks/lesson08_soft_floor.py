@@ -6,7 +6,7 @@ from typing import Any
 import torch
 
 from helpers.checking import WrongAnswer, call_learner, exercise
-from helpers.guards import output_of, require_tensor
+from helpers.guards import backward_through, no_graph_hint, output_of, require_tensor
 from helpers.soft_functions import soft_floor_sigmoid
 
 ZERO_GRAD = "your gradient is all zeros: torch.floor (or round) is still on the gradient path; only smooth pieces may carry it."
@@ -16,8 +16,8 @@ def slope_of(y: torch.Tensor, x: torch.Tensor, name: str) -> torch.Tensor:
     """dy_i/dx_i through the learner's graph (elementwise functions only)."""
     if not y.requires_grad:
         raise WrongAnswer(f"the output of {name} does not require grad: no gradient can reach x.",
-                          "Something detached everything (detach, no_grad, .item(), numpy): keep x on the path.")
-    (g,) = torch.autograd.grad(y.sum(), x, allow_unused=True)
+                          no_graph_hint("Something detached everything (detach, no_grad, .item(), numpy): keep x on the path."))
+    g = backward_through(y, x, name)
     return torch.zeros_like(x) if g is None else g
 
 
@@ -76,7 +76,8 @@ def check_soft_floor(soft_floor: Any, gen: torch.Generator) -> str:
 def check_slopes(slopes: Any, gen: torch.Generator) -> str:
     k = float(1 + 9 * torch.rand((), generator=gen))
     cases = [("torch.sin", torch.sin), (f"soft_floor_sigmoid(., {k:.3g})", lambda t: soft_floor_sigmoid(t, k)),
-             ("torch.floor", torch.floor), ("t ** 3", lambda t: t**3)]
+             ("torch.floor", torch.floor), ("t ** 3", lambda t: t**3),
+             ("an STE round, t + (torch.round(t) - t).detach()", lambda t: t + (torch.round(t) - t).detach())]
     for label, fn in cases:
         x = torch.randn(3, 4, generator=gen, dtype=torch.float64) * 2
         x_before = x.clone()
@@ -91,12 +92,16 @@ def check_slopes(slopes: Any, gen: torch.Generator) -> str:
         if i is not None:
             n = x.numel()
             hint = "Differentiate fn at x: make a leaf that requires grad, call fn on it, backward the sum, read .grad."
-            if not got.detach().any() and want.any():
+            if label.startswith("an STE") and torch.allclose(got.detach().to(want.dtype), torch.zeros_like(want), atol=1e-3):
+                hint = ("that is the slope of the forward values (finite differences see flat steps); autograd says 1 for an STE. "
+                        "Compute the slopes by autograd: backward() or torch.autograd.grad on a fresh leaf.")
+            elif not got.detach().any() and want.any():
                 hint = "all zeros: was backward() run on fn's output, or did the leaf lose requires_grad?"
             elif torch.allclose(got.detach().to(want.dtype) * n, want):
                 hint = f"each slope is divided by {n}: you differentiated the mean; the sum keeps every slope as it is."
             elif torch.allclose(got.detach().to(want.dtype), fn(x)):
                 hint = "these are fn's values, not its slopes."
+
             raise WrongAnswer(f"for fn = {label} at x = {at(x, i)} your slope is {at(got, i)}, autograd says {at(want, i)}.", hint)
         if first_bad(again, want) is not None:
             raise WrongAnswer(f"calling slopes({label}, x) a second time gives {at(again, 0)} instead of {at(want, 0)}.",

@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 
 from helpers.checking import WrongAnswer, call_learner, exercise
-from helpers.guards import require_tensor
+from helpers.guards import backward_through, no_graph_hint, require_tensor
 
 EULER_GAMMA = 0.5772156649
 NO_GRAD = ("the one-hot alone has no gradient (argmax and scatter are not differentiable): add "
@@ -28,6 +28,14 @@ def tensor_result(fn: Any, *args: Any, name: str, shape: tuple[int, ...]) -> tor
     if tuple(out.shape) != shape:
         raise WrongAnswer(f"{name} returned shape {tuple(out.shape)}, expected {shape}.",
                           "Keep one result per row of logits (reduce over the last dimension, dim=-1).")
+    return out
+
+
+def real_result(out: torch.Tensor, name: str) -> torch.Tensor:
+    """A result that must be real floating point, like the logits."""
+    if not out.is_floating_point():
+        raise WrongAnswer(f"{name} returned a {out.dtype} tensor; it should be floating point like the logits.",
+                          "Keep the softmax's dtype: a one-hot from F.one_hot is int64, so cast it with .to(y_soft.dtype).")
     return out
 
 
@@ -77,7 +85,8 @@ def check_gumbel_max_sample(gumbel_max_sample: Any, gen: torch.Generator) -> str
     if (freq - probs).abs().max() > 0.015:
         hint = "Add Gumbel noise -log(-log(u)) to the logits, then take the argmax over the last dimension."
         if freq.max() > 0.99:
-            hint = "you always pick the same class: without noise, argmax returns the largest logit every time."
+            hint = ("you always pick the same class: without noise, or with one noise value per row (shape (n, 1)) that shifts "
+                    "every logit of the row alike, argmax returns the largest logit. Draw one noise value per entry, of logits' shape.")
         elif freq.max() < probs.max() - 0.015:
             hint = "your samples are too even: add the noise to the logits (log-probabilities), not to probabilities."
         raise WrongAnswer(f"class {worst} came up in {freq[worst]:.3f} of {n} samples; softmax(logits) gives it "
@@ -126,20 +135,21 @@ def check_hard_gumbel_softmax(hard_gumbel_softmax: Any, gen: torch.Generator) ->
         seed = seed_from(gen)
         logits = (torch.randn(shape, generator=gen) * 2).requires_grad_(True)
         gumbels = torch_style_noise(logits.detach(), seed)
-        y = tensor_result(hard_gumbel_softmax, logits, gumbels, tau, name="hard_gumbel_softmax", shape=shape)
+        y = real_result(tensor_result(hard_gumbel_softmax, logits, gumbels, tau, name="hard_gumbel_softmax", shape=shape), "hard_gumbel_softmax")
         want = torch_hard(logits, seed, tau)
         what = f"logits of shape {shape}, tau = {tau:.3g}"
         if not torch.allclose(y.detach().to(want.dtype), want.detach(), rtol=0, atol=1e-6):  # float rounding only
             hint = "Take the argmax of y_soft = softmax((logits + gumbels) / tau) along the last dimension, one-hot it."
-            off_grid = torch.minimum(y.detach().abs(), (y.detach() - 1).abs()) > 1e-6
+            y_real = y.detach().to(want.dtype) if not y.is_complex() else y.detach().abs().to(want.dtype)
+            off_grid = torch.minimum(y_real.abs(), (y_real - 1).abs()) > 1e-6
             if off_grid.any():
                 hint = "the forward value must be exactly one-hot (0s and a single 1): add y_hard - y_soft.detach() to y_soft."
             raise WrongAnswer(f"{what}: your forward values are not F.gumbel_softmax(hard=True)'s one-hot samples "
                               "for the same noise.", hint)
         if not y.requires_grad:
-            raise WrongAnswer(f"{what}: your result does not require grad, so the logits get no gradient.", NO_GRAD)
+            raise WrongAnswer(f"{what}: your result does not require grad, so the logits get no gradient.", no_graph_hint(NO_GRAD))
         weights = torch.randn(shape, generator=gen)
-        (g,) = torch.autograd.grad((y * weights).sum(), logits, allow_unused=True)
+        g = backward_through(y, logits, "hard_gumbel_softmax", weights)
         (g_want,) = torch.autograd.grad((want * weights).sum(), logits)
         judge_gradient(torch.zeros_like(logits) if g is None else g, g_want, what, tau)
     return "one-hot forward and the soft sample's gradient: exactly F.gumbel_softmax(hard=True) for the same noise."
@@ -152,7 +162,7 @@ def check_pick_level(pick_level: Any, gen: torch.Generator) -> str:
         levels = torch.sort(torch.randn(k, generator=gen) * 2).values
         logits = torch.randn(n, k, generator=gen).requires_grad_(True)
         gumbels = torch_style_noise(logits.detach(), seed)
-        v = tensor_result(pick_level, logits, levels, gumbels, tau, name="pick_level", shape=(n,))
+        v = real_result(tensor_result(pick_level, logits, levels, gumbels, tau, name="pick_level", shape=(n,)), "pick_level")
         want = torch_hard(logits, seed, tau) @ levels
         what = f"{n} rows, {k} levels, tau = {tau:.3g}"
         if not torch.allclose(v.detach().to(want.dtype), want.detach(), atol=1e-6):
@@ -166,7 +176,7 @@ def check_pick_level(pick_level: Any, gen: torch.Generator) -> str:
             raise WrongAnswer(f"{what}: your result does not require grad.",
                               "Indexing levels[argmax] cuts the logits out of the graph: select with the straight-through one-hot instead.")
         upstream = torch.randn(n, generator=gen)
-        (g,) = torch.autograd.grad((v * upstream).sum(), logits, allow_unused=True)
+        g = backward_through(v, logits, "pick_level", upstream)
         (g_want,) = torch.autograd.grad((want * upstream).sum(), logits)
         judge_gradient(torch.zeros_like(logits) if g is None else g, g_want, what, tau)
     return "exactly one of the levels in the forward pass, and the logits learn through the soft sample."
