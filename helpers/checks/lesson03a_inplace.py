@@ -134,7 +134,7 @@ def normalize_rule(normalize_rows: Any, gen: torch.Generator) -> str:
         shape = tuple(x.shape)
         x = x.requires_grad_()
         y = require_tensor(call_learner(normalize_rows, x, name="normalize_rows"), "the result of normalize_rows")
-        if y.shape == x.shape and torch.allclose(y.detach(), x.detach().exp(), rtol=1e-4):
+        if y.shape == x.shape and y.dtype == x.dtype and torch.allclose(y.detach(), x.detach().exp(), rtol=1e-4):
             raise WrongAnswer(f"for x of shape {shape} normalize_rows returns exp(x): the rows do not sum to 1.",
                               "Divide each row by its sum: y.sum(dim=-1, keepdim=True).")
         require_close(y, torch.softmax(x.detach(), dim=-1), "normalize_rows(x)", inputs=f"for x of shape {shape}")
