@@ -2,18 +2,37 @@
 from __future__ import annotations
 
 import html
+import re
 from dataclasses import dataclass
 from typing import Literal
 
 Status = Literal["passed", "failed", "not_answered", "error"]
 
 _STYLE = {
-    # status: (label, text colour, background)
-    "passed": ("Correct", "#1b5e20", "#e8f5e9"),
-    "failed": ("Not yet", "#b71c1c", "#ffebee"),
-    "not_answered": ("Not answered yet", "#5d4037", "#fff8e1"),
-    "error": ("Check error", "#4a148c", "#f3e5f5"),
+    # status: (label, JupyterLab theme colour, today's text colour, today's background): the fallbacks are
+    # what a page without JupyterLab's CSS variables shows (nbviewer, VS Code, an exported HTML file)
+    "passed": ("Correct", "--jp-success-color1", "#1b5e20", "#e8f5e9"),
+    "failed": ("Not yet", "--jp-error-color1", "#b71c1c", "#ffebee"),
+    "not_answered": ("Not answered yet", "--jp-warn-color1", "#5d4037", "#fff8e1"),
+    "error": ("Check error", "--jp-brand-color1", "#4a148c", "#f3e5f5"),
 }
+_CODE = re.compile(r"`([^`]+)`")
+
+
+def _html_text(text: str) -> str:
+    """Escaped text in which `code` spans become <code> elements."""
+    return _CODE.sub(r"<code>\1</code>", html.escape(text))
+
+
+def _box_style(theme: str, colour: str, background: str) -> str:
+    """Inline CSS following JupyterLab's theme: the status colour tints the theme's own background.
+
+    Without JupyterLab's variables both colours of the mix are today's background, so the box keeps it.
+    """
+    tint = f"color-mix(in srgb, var({theme}, {background}) 15%, var(--jp-layout-color1, {background}))"
+    return (f"border-left:4px solid var({theme}, {colour});background:{background};background:{tint};"
+            f"color:var(--jp-content-font-color1, {colour});padding:6px 10px;"
+            f"font-family:var(--jp-ui-font-family, sans-serif)")
 
 
 @dataclass(frozen=True)
@@ -43,13 +62,12 @@ class CheckResult:
         return self.text()
 
     def _repr_html_(self) -> str:
-        label, colour, background = _STYLE[self.status]
-        hint = f"<br><b>Hint:</b> {html.escape(self.hint)}" if self.hint else ""
+        label, theme, colour, background = _STYLE[self.status]
+        hint = f"<br><b>Hint:</b> {_html_text(self.hint)}" if self.hint else ""
         return (
-            f'<div style="border-left:4px solid {colour};background:{background};'
-            f'color:{colour};padding:6px 10px;font-family:sans-serif">'
+            f'<div style="{_box_style(theme, colour, background)}">'
             f"<b>{label}</b> &middot; exercise {html.escape(self.exercise)}: "
-            f"{html.escape(self.message)}{hint}</div>"
+            f"{_html_text(self.message)}{hint}</div>"
         )
 
     def as_dict(self) -> dict[str, str]:

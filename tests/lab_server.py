@@ -75,6 +75,7 @@ class LabServer:
         if os.geteuid() == 0:
             args.append("--allow-root")
         start = time.perf_counter()
+        self.scratch.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen(args, cwd=self.root, env=self._environment(), stdin=subprocess.DEVNULL,
                                          stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
