@@ -8,7 +8,9 @@ from typing import Any
 
 APP = "window.jupyterapp"
 # the open notebook at `path` (a main-area widget), or null
-FIND = f"""(path) => Array.from({APP}.shell.widgets('main')).find(w => w.context && w.context.path === path) || null"""
+# (null too while the page is still loading and JupyterLab's app object does not exist yet)
+FIND = f"""(path) => ({APP} && {APP}.shell && Array.from({APP}.shell.widgets('main'))
+  .find(w => w.context && w.context.path === path)) || null"""
 # 'dialog: <text>' while a dialog waits; else the notebook's kernel state, 'closed' when it is not open
 STATE = f"""(path) => {{
   const dialog = document.querySelector('.jp-Dialog');
@@ -30,13 +32,14 @@ LINKS = f"""(path) => {{
     return {{index, label, file, text: a.textContent}};
   }}).filter(link => link.file.endsWith('.ipynb'));
 }}"""
-CLOSE = f"""async (path) => {{ const w = ({FIND})(path); if (!w) return;
-  await w.sessionContext.shutdown(); w.dispose(); }}"""
+# close the notebook and shut its kernel down (not awaited: the server finishes it while the walk goes on)
+CLOSE = f"""(path) => {{ const w = ({FIND})(path); if (!w) return;
+  w.sessionContext.shutdown().catch(() => {{}}); w.dispose(); }}"""
+READY = f"""(path) => {{ const w = ({FIND})(path); return !!(w && w.context.isReady && w.content.widgets.length); }}"""
 ACTIVATE = f"""(path) => {APP}.shell.activateById(({FIND})(path).id)"""
 SOURCES = f"""(path) => ({FIND})(path).content.widgets.map(c => [c.model.type, c.model.sharedModel.getSource()])"""
 NEWS = "() => document.body.innerText.includes('official Jupyter news')"
-THEME = f"""async (theme) => {{ await {APP}.commands.execute('apputils:change-theme', {{theme}});
-  return document.body.dataset.jpThemeName; }}"""
+THEME = f"""(theme) => {APP}.commands.execute('apputils:change-theme', {{theme}})"""
 # cells a learner looks at: errors, figures, numbered lists, check boxes (index and kind)
 SHOWN = f"""(path) => ({FIND})(path).content.widgets.map((c, i) => {{
   const n = c.node, kinds = [];
@@ -89,11 +92,21 @@ class JourneyPage:
 
     # -- what a learner does -----------------------------------------------------------------------------------
 
-    def follow(self, source: str, link: dict[str, Any]) -> float:
-        """Click a link in `source` as a learner does; wait for its notebook to open with an idle kernel."""
+    def follow(self, source: str, link: dict[str, Any], kernel: bool = True) -> float:
+        """Click a link in `source` as a learner does; wait for its notebook to open (with an idle kernel)."""
         self.page.evaluate(ACTIVATE, source)
+        start = time.perf_counter()
         self.page.locator(f"#{self.panel_id(source)} .jp-RenderedMarkdown a").nth(link["index"]).click()
-        return self.wait_idle(link["file"], f"'{link['label'] or link['text']}' in {source}")
+        came_from = f"'{link['label'] or link['text']}' in {source}"
+        if kernel:
+            return self.wait_idle(link["file"], came_from)
+        while not self.page.evaluate(READY, link["file"]):
+            state = self.page.evaluate(STATE, link["file"])
+            if state.startswith("dialog") and not state.startswith("dialog: Select Kernel"):
+                raise AssertionError(f"following {came_from} to {link['file']} showed a {state}")
+            assert time.perf_counter() - start < KERNEL_TIMEOUT, f"{link['file']} did not open from {came_from}"
+            self.page.wait_for_timeout(100)
+        return time.perf_counter() - start
 
     def panel_id(self, path: str) -> str:
         """The DOM id of the open notebook's panel."""
@@ -152,7 +165,7 @@ class JourneyPage:
     def save_failure(self) -> None:
         """A picture of the whole page as it is, without masking the failure."""
         try:
-            self.page.screenshot(path=self.artifacts / f"failure-{self.theme.replace(' ', '-')}.png")
+            self.page.screenshot(path=self.artifacts / f"failure-{self.theme.replace(' ', '-')}.png")  # the whole page
         except Exception as error:  # the page may be gone: the original failure matters more
             print("could not save the failure screenshot:", error)
 
@@ -167,7 +180,8 @@ class JourneyPage:
         self.page.goto(url)
         path, visited = first.group(1), [first.group(1)]
         timings["lesson 00 open to idle"] = self.wait_idle(path, "the address make lab opens")
-        assert self.page.evaluate(THEME, self.theme) == self.theme
+        self.page.evaluate(THEME, self.theme)
+        self.page.wait_for_function("(theme) => document.body.dataset.jpThemeName === theme", arg=self.theme)
         opens: list[float] = []
         while True:
             self.shoot_what_learners_see(path)
@@ -177,7 +191,8 @@ class JourneyPage:
             for link in links:  # Practice and the answers beside it: side trips, each closed after
                 if link in nexts or link["file"].startswith("notebooks/"):
                     continue
-                opens.append(self.follow(path, link))
+                # a learner practises in exercises/ (kernel idle, ready to run); answers are for reading
+                opens.append(self.follow(path, link, kernel=link["file"].startswith("exercises/")))
                 visited.append(link["file"])
                 if link["file"] == practice:
                     self.try_exercise(link["file"], exercise, wrong, right, timings)
