@@ -6,49 +6,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-APP = "window.jupyterapp"
-# the open notebook at `path` (a main-area widget), or null
-# (null too while the page is still loading and JupyterLab's app object does not exist yet)
-FIND = f"""(path) => ({APP} && {APP}.shell && Array.from({APP}.shell.widgets('main'))
-  .find(w => w.context && w.context.path === path)) || null"""
-# 'dialog: <text>' while a dialog waits; else the notebook's kernel state, 'closed' when it is not open
-STATE = f"""(path) => {{
-  const dialog = document.querySelector('.jp-Dialog');
-  if (dialog) return 'dialog: ' + dialog.textContent.replace(/\\s+/g, ' ').slice(0, 300);
-  const w = ({FIND})(path);
-  if (!w) return 'closed';
-  const k = w.sessionContext && w.sessionContext.session && w.sessionContext.session.kernel;
-  return (k ? k.connectionStatus + '/' + k.status : 'no kernel') + (w.isVisible ? '' : ' (hidden)');
-}}"""
-# links in the notebook's rendered Markdown that lead to another notebook: label (the bold word before it,
-# 'Next:' or 'Practice:'), the path JupyterLab resolved it to (its href is the file's download address)
-LINKS = f"""(path) => {{
-  const w = ({FIND})(path);
-  return Array.from(w.node.querySelectorAll('.jp-RenderedMarkdown a')).map((a, index) => {{
-    const before = a.previousElementSibling;
-    const label = before && before.tagName === 'STRONG' ? before.textContent.trim() : '';
-    const url = new URL(a.href, location.href);
-    const file = url.pathname.includes('/files/') ? decodeURIComponent(url.pathname.split('/files/')[1]) : '';
-    return {{index, label, file, text: a.textContent}};
-  }}).filter(link => link.file.endsWith('.ipynb'));
-}}"""
-# close the notebook and shut its kernel down (not awaited: the server finishes it while the walk goes on)
-CLOSE = f"""(path) => {{ const w = ({FIND})(path); if (!w) return;
-  w.sessionContext.shutdown().catch(() => {{}}); w.dispose(); }}"""
-READY = f"""(path) => {{ const w = ({FIND})(path); return !!(w && w.context.isReady && w.content.widgets.length); }}"""
-ACTIVATE = f"""(path) => {APP}.shell.activateById(({FIND})(path).id)"""
-SOURCES = f"""(path) => ({FIND})(path).content.widgets.map(c => [c.model.type, c.model.sharedModel.getSource()])"""
-NEWS = "() => document.body.innerText.includes('official Jupyter news')"
-THEME = f"""(theme) => {APP}.commands.execute('apputils:change-theme', {{theme}})"""
-# cells a learner looks at: errors, figures, numbered lists, check boxes (index and kind)
-SHOWN = f"""(path) => ({FIND})(path).content.widgets.map((c, i) => {{
-  const n = c.node, kinds = [];
-  if (n.querySelector('[data-mime-type="application/vnd.jupyter.error"], [data-mime-type="application/vnd.jupyter.stderr"]')) kinds.push('error');
-  if (n.querySelector('.jp-RenderedImage img')) kinds.push('figure');
-  if (n.querySelector('.jp-RenderedMarkdown ol')) kinds.push('list');
-  if (n.querySelector('.jp-RenderedHTMLCommon .check-result, .jp-OutputArea-output[data-mime-type="text/html"] div[style*="border-left"]')) kinds.push('check');
-  return [i, kinds.join('+')];
-}}).filter(([i, kinds]) => kinds)"""
+from journey_js import FIND, STATE, LINKS, CLOSE, EXISTS, READY, ACTIVATE, SOURCES, NEWS, THEME, SHOWN
+
 KERNEL_TIMEOUT = 180.0  # a kernel starting on a loaded 2-core machine: generous, and a wait on state, not a sleep
 
 
@@ -98,6 +57,8 @@ class JourneyPage:
         start = time.perf_counter()
         self.page.locator(f"#{self.panel_id(source)} .jp-RenderedMarkdown a").nth(link["index"]).click()
         came_from = f"'{link['label'] or link['text']}' in {source}"
+        status = self.page.evaluate(EXISTS, link["file"])
+        assert status == 200, f"dead link: {came_from} leads to {link['file']}, which the server answers with {status}"
         if kernel:
             return self.wait_idle(link["file"], came_from)
         while not self.page.evaluate(READY, link["file"]):

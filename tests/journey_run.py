@@ -87,9 +87,11 @@ def timings(request: pytest.FixtureRequest) -> Iterator[dict[str, float]]:
     (ARTIFACTS / f"timings-{request.node.name}.json").write_text(json.dumps(found, indent=1))
 
 
-def walk(sync_playwright: Any, root: Path, scratch: Path, theme: str, timings: dict[str, float]) -> list[str]:
+def walk(sync_playwright: Any, root: Path, scratch: Path, theme: str, timings: dict[str, float],
+         artifacts: Path = ARTIFACTS) -> list[str]:
     """Serve `root` as `make lab` does and walk it as a learner; return the notebooks visited, in order."""
-    for old in ARTIFACTS.glob(f"{'dark' if 'Dark' in theme else 'light'}-*.png"):
+    artifacts.mkdir(parents=True, exist_ok=True)
+    for old in artifacts.glob(f"{'dark' if 'Dark' in theme else 'light'}-*.png"):
         old.unlink()  # a stale picture must not pass for this run's
     server = LabServer(root, scratch, extra_args=lab_arguments(), settings=TEST_SETTINGS)
     timings["server start"] = server.start()
@@ -98,7 +100,7 @@ def walk(sync_playwright: Any, root: Path, scratch: Path, theme: str, timings: d
             browser = pw.chromium.launch(executable_path=shutil.which("chromium"), args=CHROMIUM_ARGS,
                                          timeout=60_000)
             try:
-                journey = JourneyPage(browser.new_page(viewport={"width": 1280, "height": 1000}), ARTIFACTS, theme)
+                journey = JourneyPage(browser.new_page(viewport={"width": 1280, "height": 1000}), artifacts, theme)
                 try:
                     return journey.walk(server.opened_url(), PRACTICE, EXERCISE, WRONG, _right_answer(), timings)
                 except BaseException:
