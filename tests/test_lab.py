@@ -32,3 +32,8 @@ def test_defaults_turn_the_news_question_off(tmp_path: Path) -> None:
     before = path.stat().st_mtime_ns
     install_lab_defaults(str(tmp_path))
     assert path.stat().st_mtime_ns == before  # idempotent: an unchanged file is not rewritten
+
+
+def test_the_readme_states_the_command_line_helpers_lab_runs() -> None:
+    args = " ".join(arg for arg in lab_arguments() if arg != "--allow-root")
+    assert f"jupyter lab {args}" in (ROOT / "README.md").read_text()
