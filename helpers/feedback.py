@@ -25,14 +25,20 @@ def _html_text(text: str) -> str:
 
 
 def _box_style(theme: str, colour: str, background: str) -> str:
-    """Inline CSS following JupyterLab's theme: the status colour tints the theme's own background.
+    """Inline CSS: today's colours first, then the same properties following JupyterLab's theme.
 
-    Without JupyterLab's variables both colours of the mix are today's background, so the box keeps it.
+    JupyterLab shows a stored output of a notebook it has not run (untrusted) through its sanitizer, which
+    drops every declaration using var() or color-mix(): the literal ones before them keep that box readable
+    (today's light box, in either theme). A fresh output keeps all, and the later declarations win: the theme's
+    status colour on the border, tinting the theme's own background. Without JupyterLab's variables (nbviewer,
+    VS Code, exported HTML) both colours of the mix are today's background, so the box looks as it always did.
     """
+    today = f"border-left:4px solid {colour};background:{background};color:{colour};padding:6px 10px;" \
+            "font-family:sans-serif"
     tint = f"color-mix(in srgb, var({theme}, {background}) 15%, var(--jp-layout-color1, {background}))"
-    return (f"border-left:4px solid var({theme}, {colour});background:{background};background:{tint};"
-            f"color:var(--jp-content-font-color1, {colour});padding:6px 10px;"
-            f"font-family:var(--jp-ui-font-family, sans-serif)")
+    themed = f"border-left-color:var({theme}, {colour});background:{tint};" \
+             f"color:var(--jp-content-font-color1, {colour});font-family:var(--jp-ui-font-family, sans-serif)"
+    return f"{today};{themed}"
 
 
 @dataclass(frozen=True)

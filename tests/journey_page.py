@@ -143,6 +143,7 @@ class JourneyPage:
         timings["lesson 00 open to idle"] = self.wait_idle(path, "the address make lab opens")
         self.page.evaluate(THEME, self.theme)
         self.page.wait_for_function("(theme) => document.body.dataset.jpThemeName === theme", arg=self.theme)
+        self.page.wait_for_selector("#jupyterlab-splash", state="detached")  # shown while the theme changes
         opens: list[float] = []
         while True:
             self.shoot_what_learners_see(path)
