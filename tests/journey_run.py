@@ -91,7 +91,8 @@ def walk(sync_playwright: Any, root: Path, scratch: Path, theme: str, timings: d
          artifacts: Path = ARTIFACTS) -> list[str]:
     """Serve `root` as `make lab` does and walk it as a learner; return the notebooks visited, in order."""
     artifacts.mkdir(parents=True, exist_ok=True)
-    for old in artifacts.glob(f"{'dark' if 'Dark' in theme else 'light'}-*.png"):
+    stale = [*artifacts.glob(f"{'dark' if 'Dark' in theme else 'light'}-*.png"), *artifacts.glob(f"failure-*{theme[-4:]}.png")]
+    for old in stale:
         old.unlink()  # a stale picture must not pass for this run's
     server = LabServer(root, scratch, extra_args=lab_arguments(), settings=TEST_SETTINGS)
     timings["server start"] = server.start()
