@@ -37,3 +37,12 @@ def test_defaults_turn_the_news_question_off(tmp_path: Path) -> None:
 def test_the_readme_states_the_command_line_helpers_lab_runs() -> None:
     args = " ".join(arg for arg in lab_arguments() if arg != "--allow-root")
     assert f"jupyter lab {args}" in (ROOT / "README.md").read_text()
+
+
+def test_outside_the_course_folder_it_says_where_to_run(tmp_path: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    import helpers.lab as lab  # noqa: PLC0415
+
+    monkeypatch.setattr(lab, "install_lab_defaults", lambda prefix="": Path(prefix))  # leave the venv alone
+    monkeypatch.chdir(tmp_path)
+    assert lab.main([]) == 2
+    assert "Run this from the course's folder" in capsys.readouterr().out
