@@ -4,6 +4,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from helpers.lab import FIRST_LESSON, LAB_DEFAULTS, defaults_path, install_lab_defaults, lab_arguments, lab_command
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -39,7 +41,8 @@ def test_the_readme_states_the_command_line_helpers_lab_runs() -> None:
     assert f"jupyter lab {args}" in (ROOT / "README.md").read_text()
 
 
-def test_outside_the_course_folder_it_says_where_to_run(tmp_path: Path, monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+def test_outside_the_course_folder_it_says_where_to_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str]) -> None:
     import helpers.lab as lab  # noqa: PLC0415
 
     monkeypatch.setattr(lab, "install_lab_defaults", lambda prefix="": Path(prefix))  # leave the venv alone
