@@ -14,9 +14,14 @@ NBVAL  := --nbval --nbval-current-env --nbval-sanitize-with tests/nbval_sanitize
 .PHONY: env lab test exercises outputs bench bench-grader grade progress student-pack gradescope clean site site-env bench-explorer-browser
 
 # One environment in the repo, everything pinned in requirements.txt; remade when that changes.
+# A Python outside requires-python, or one without venv/ensurepip, stops here with one line saying what
+# to install (helpers/python_check.py runs before anything is installed).
 $(STAMP): requirements.txt pyproject.toml
+	@command -v $(PYTHON) >/dev/null || { echo "make env: no $(PYTHON) on PATH: install Python 3 (python.org or your package manager)" >&2; exit 1; }
+	@$(PYTHON) helpers/python_check.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --disable-pip-version-check -q -r requirements.txt -e .
+	$(PY) -m helpers.lab --defaults-only
 	touch $(STAMP)
 
 env: $(STAMP)
@@ -32,8 +37,10 @@ site-env: $(SITE_STAMP)
 site: site-env  ## the course website in build/site/html, from the stored outputs (SITE_SOLUTIONS=1 publishes solutions/)
 	$(PY) site/build.py build/site
 
+# The command line lives in helpers/lab.py (the browser journey test starts JupyterLab with it too):
+# it serves the repository's root, so exercises/ and solutions/ are reachable, and opens lesson 00.
 lab: env  ## create/reuse the environment and open the first lesson in JupyterLab
-	$(BIN)/jupyter lab $(if $(filter 0,$(shell id -u)),--allow-root) notebooks/00_welcome.ipynb
+	$(PY) -m helpers.lab
 
 # The folders that exist: a learner's pack has no tests/ of ours and no solutions/.
 SUITE  := $(wildcard tests notebooks solutions exercises)

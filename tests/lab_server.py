@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import contextlib
+import html
 import json
 import os
+import re
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -34,8 +37,11 @@ def free_port() -> int:
 class LabServer:
     """JupyterLab serving `root`, with its settings, workspaces and runtime files under `scratch`."""
 
-    def __init__(self, root: Path, scratch: Path) -> None:
+    def __init__(self, root: Path, scratch: Path, extra_args: list[str] | None = None,
+                 settings: dict[str, dict[str, object]] | None = None) -> None:
         self.root, self.scratch = root, scratch
+        self.extra_args = list(extra_args or [])  # e.g. helpers.lab.lab_arguments(), as `make lab` runs it
+        self.settings = SETTINGS if settings is None else settings
         self.token = secrets.token_hex(16)
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -52,7 +58,7 @@ class LabServer:
         env["JUPYTER_RUNTIME_DIR"] = str(self.scratch / "runtime")
         env["JUPYTER_CONFIG_DIR"] = str(self.scratch / "config")  # ignore the user's ~/.jupyter
         env.pop("MPLBACKEND", None)  # e.g. Agg in CI would stop the kernel drawing inline PNGs
-        for plugin, values in SETTINGS.items():
+        for plugin, values in self.settings.items():
             path = self.scratch / "settings" / f"{plugin}.jupyterlab-settings"
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(json.dumps(values))
@@ -62,11 +68,14 @@ class LabServer:
         """Launch the server in its own session; wait for /api/status; return seconds taken."""
         args = [sys.executable, "-m", "jupyter", "lab", "--no-browser", "--ip=127.0.0.1",
                 f"--port={self.port}", "--ServerApp.port_retries=0",
-                f"--IdentityProvider.token={self.token}", f"--ServerApp.root_dir={self.root}",
-                "--LabApp.expose_app_in_browser=True", "--ServerApp.terminals_enabled=False"]
+                f"--IdentityProvider.token={self.token}",
+                "--LabApp.expose_app_in_browser=True", "--ServerApp.terminals_enabled=False", *self.extra_args]
+        if not any(arg.startswith("--ServerApp.root_dir=") for arg in self.extra_args):
+            args.append(f"--ServerApp.root_dir={self.root}")  # extra_args run from `root` (cwd) may set it
         if os.geteuid() == 0:
             args.append("--allow-root")
         start = time.perf_counter()
+        self.scratch.mkdir(parents=True, exist_ok=True)
         with open(self.log_path, "wb") as log:
             self.proc = subprocess.Popen(args, cwd=self.root, env=self._environment(), stdin=subprocess.DEVNULL,
                                          stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -87,6 +96,16 @@ class LabServer:
     def page_url(self, notebook: str) -> str:
         """Address of a notebook in the lab, old tabs reset, logged in by token."""
         return f"{self.url}/lab/tree/{notebook}?reset&token={self.token}"
+
+    def opened_url(self) -> str:
+        """The address Jupyter would open in a browser for the file it was given (its redirect file)."""
+        found = sorted((self.scratch / "runtime").glob("jpserver-file-to-run-*-open.html"))
+        if not found:
+            raise FileNotFoundError("JupyterLab wrote no file-to-run redirect: was it given a file to open?")
+        match = re.search(r'href="([^"]+)"', found[-1].read_text())
+        if match is None:
+            raise ValueError(f"no address in {found[-1]}")
+        return html.unescape(match.group(1))
 
     def _remember_kernels(self) -> None:
         """Note the server's child processes (its kernels), to be sure they die with it."""
@@ -118,3 +137,18 @@ class LabServer:
         if not self.log_path.exists():
             return ""
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+
+
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def browser_missing_reason() -> str | None:
+    """Why a browser test cannot run here (no playwright, no chromium), or None when it can."""
+    try:
+        import playwright.sync_api  # noqa: F401, PLC0415
+    except ImportError as error:
+        return f"playwright cannot be imported ({error}); pip install -r requirements.txt"
+    if shutil.which("chromium") is None:
+        return "no `chromium` on PATH (Debian: apt-get install chromium; `playwright install` fails here)"
+    return None

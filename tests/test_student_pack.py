@@ -8,7 +8,8 @@ import nbformat
 import pytest
 
 from helpers.exercise_build import solution_regions
-from helpers.student_pack import PACK_NAME, build_pack
+from helpers.links import course_documents, dead_links, links_in
+from helpers.student_pack import PACK_NAME, build_pack, pack_markdown
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -79,3 +80,28 @@ def test_no_solution_appears_anywhere_in_the_pack(pack: zipfile.ZipFile) -> None
 def test_pack_is_reproducible(tmp_path: Path) -> None:
     first = build_pack(tmp_path / "a.zip").read_bytes()
     assert build_pack(tmp_path / "b.zip").read_bytes() == first
+
+
+def test_unzipped_pack_has_no_dead_link_and_none_into_solutions(pack: zipfile.ZipFile, tmp_path: Path) -> None:
+    pack.extractall(tmp_path)
+    root = tmp_path / PACK_NAME
+    assert dead_links(root) == []
+    targets = [link.target for path in course_documents(root) for link in links_in(path)]
+    assert len(targets) > 30 and not [t for t in targets if "solutions/" in t]
+    lesson = nbformat.read(root / "notebooks" / "01_requires_grad.ipynb", as_version=4)
+    summary = next(cell.source for cell in lesson.cells if "**Practice:**" in cell.source)
+    assert "answers in" not in summary and "../exercises/01_requires_grad.ipynb" in summary
+
+
+def test_pack_markdown_drops_answer_asides_and_unlinks_left_out_files() -> None:
+    members = {"notebooks/01_requires_grad.ipynb", "exercises/01_requires_grad.ipynb", "README.md"}
+    lesson = Path("notebooks/01_requires_grad.ipynb")
+    text = ("**Practice:** [exercises/01_requires_grad.ipynb](../exercises/01_requires_grad.ipynb)\n"
+            "(answers in [solutions/01_requires_grad.ipynb](../solutions/01_requires_grad.ipynb)).\n"
+            "**Practice:** [e](../exercises/01_requires_grad.ipynb) (answers in `solutions/`). "
+            "[web](https://pytorch.org) [typo](../exercises/99_missing.ipynb)")
+    assert pack_markdown(text, lesson, members) == (
+        "**Practice:** [exercises/01_requires_grad.ipynb](../exercises/01_requires_grad.ipynb).\n"
+        "**Practice:** [e](../exercises/01_requires_grad.ipynb). "
+        "[web](https://pytorch.org) [typo](../exercises/99_missing.ipynb)")  # a typo stays for the link test
+    assert pack_markdown("see [instructors.md](instructors.md).", Path("README.md"), members) == "see instructors.md."
