@@ -105,18 +105,22 @@ def _child(spec: dict, conn_fd: int, out_fd: int) -> None:
         import torch
 
         torch.set_num_threads(1)
-        from helpers.grading.channel import judge
+        from helpers.grading import proxies
 
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         conn = socket.socket(fileno=conn_fd)
         exercises = [(i, tuple(n)) for i, n in spec["exercises"]]
         try:
-            results = judge(conn, exercises, spec["seed"], spec["check_timeout"])
+            results = proxies.judge_all(conn, exercises, spec["seed"], spec["check_timeout"], facts := {})
         finally:
             conn.close()
         with os.fdopen(out_fd, "w") as out:
-            json.dump(results, out)
+            json.dump({"verdicts": results, "tampering": proxies.tampering(facts)}, out)
         code = 0
+    except BaseException:  # noqa: BLE001  (told on the grader's stderr; the notebook gets no verdicts)
+        import traceback
+
+        traceback.print_exc()
     finally:
         os._exit(code)
 

@@ -44,24 +44,25 @@ class Link:
     """One connection to a learner's process: requests, replies, and callbacks the learner makes meanwhile."""
 
     def __init__(self, conn: socket.socket, wait: float) -> None:
-        conn.settimeout(wait)
-        self.conn, self.next_id, self.callbacks, self.kept = conn, 0, {}, {}
+        conn.settimeout(wait + 5.0)
+        self.conn, self.next_id, self.callbacks, self.kept, self.wait = conn, 0, {}, {}, wait
         self.closed = False
 
     def request(self, message: dict) -> dict:
         if self.closed:
-            raise ChannelClosed("the learner's process no longer answers")
+            raise ChannelClosed("no verdict: the notebook's kernel no longer answered")
         self.next_id += 1
-        message["id"] = self.next_id
+        message["id"], message["limit"] = self.next_id, self.wait
         try:
             send_frame(self.conn, pickle.dumps(message))
             while True:
                 frame = recv_frame(self.conn)
                 if frame is None:
-                    raise ChannelClosed("the learner's process closed the channel")
+                    raise ChannelClosed("checking this answer ended the Python process (or closed the grader's channel) "
+                                        "before a verdict")
                 reply = load_plain(frame)
                 if not isinstance(reply, dict):
-                    raise ChannelClosed("the learner's process sent something that is not a reply")
+                    raise ChannelClosed("no verdict: the notebook's kernel sent something that is not a reply")
                 if reply.get("op") == "callback":
                     send_frame(self.conn, pickle.dumps(self._callback(reply)))
                 elif reply.get("id") == message["id"]:
@@ -70,7 +71,7 @@ class Link:
                     return reply
         except (OSError, ValueError, pickle.PickleError, RuntimeError) as exc:
             self.closed = True
-            raise ChannelClosed(f"the learner's process did not answer ({type(exc).__name__})") from None
+            raise ChannelClosed(f"no verdict: the notebook's kernel did not answer ({type(exc).__name__})") from None
         except ChannelClosed:
             self.closed = True
             raise
@@ -291,21 +292,41 @@ def answer_for(link: Link, name: str) -> Any:
         return remote_function_class(link, name)
     if kind == "callable":
         return RemoteFunction(link, (name,), str(reply.get("name", name)))
-    return decode(reply.get("value"), [], {}, None)
+    return decode(reply.get("value"), reply.get("tensors", []), {}, None)
 
 
 _MISSING = object()
 
 
-def judge_all(conn: socket.socket, exercises: list, seed: int, check_timeout: float) -> dict[str, dict]:
-    """Judge each exercise through the channel; a hang or a closed channel costs only what it touches."""
+def judge_all(conn: socket.socket, exercises: list, seed: int, check_timeout: float,
+              facts: dict | None = None) -> dict[str, dict]:
+    """Judge each exercise through the channel; a hang or a closed channel costs only what it touches.
+
+    With `facts`, also ask the learner's process what its code left behind (threads, processes, patches)."""
     from helpers.checking import run_check
 
-    link = Link(conn, wait=max(check_timeout, 1.0) + 5.0)
+    link = Link(conn, wait=max(check_timeout, 1.0))
     results = {}
     for exercise_id, names in exercises:
         results[exercise_id] = _judge_one(link, run_check, exercise_id, tuple(names), seed, check_timeout)
+    if facts is not None:
+        try:
+            facts.update(link.request({"op": "facts"}))
+        except ChannelClosed:
+            pass
     return results
+
+
+def tampering(facts: dict) -> list[str]:
+    """Review flags from what the learner's process reported (each one costs the notebook its points)."""
+    flags = []
+    if facts.get("threads"):
+        flags.append("left threads running")
+    if isinstance(facts.get("children"), int) and facts["children"] > 0:
+        flags.append("left processes running")
+    if facts.get("patched"):
+        flags.append("replaced library functions (" + ", ".join(str(p) for p in facts["patched"][:3]) + ")")
+    return flags
 
 
 def _judge_one(link: Link, run_check: Callable, exercise_id: str, names: tuple, seed: int, limit: float) -> dict:
@@ -327,13 +348,15 @@ def _judge_one(link: Link, run_check: Callable, exercise_id: str, names: tuple, 
         with torch.random.fork_rng(devices=[]):
             verdict = run_check(exercise_id, answers, seed=seed).as_dict()
         return {k: str(verdict[k])[:_LIMIT] for k in ("exercise", "status", "message", "hint")}
-    except CheckTimeout:
-        link.closed = True  # a reply may still be on its way: the channel is out of step from here
+    except CheckTimeout:  # a late reply is skipped by its id; the learner's side stops at the same limit
         return result("failed", f"checking this answer took longer than {limit:g} s and was stopped.",
                       "Look for an endless loop, or work that grows much faster than the input, in your code.")
     except ChannelClosed as closed:
-        return result("failed", f"checking this answer stopped: {closed}.",
+        return result("failed", f"{closed}.",
                       "Your code must not end the Python process, close files it did not open, or hang.")
+    except Exception as exc:  # noqa: BLE001  (an answer the channel could not carry: that exercise only)
+        return result("error", f"the grader could not read this answer ({type(exc).__name__}: {str(exc)[:200]}).",
+                      "Make sure the answer has the form the exercise asks for.")
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, old)

@@ -1,0 +1,92 @@
+"""The grading phase of one notebook: the kernel serves the checker over a socket only the grader hands out.
+
+After the learner's cells, the grader opens a Unix socket under a fresh name in a folder the kernel may
+read but not write, runs two cells in the kernel (reset IPython's hooks; connect and `channel.serve`),
+accepts the one connection and hands it to a forked checker (checker.py), whose verdicts come back on a
+pipe only the grader reads. Nothing the kernel prints or writes is read as a verdict. A second connection
+to the socket (a learner thread waiting for it) is tampering.
+"""
+from __future__ import annotations
+
+import secrets
+import socket
+import threading
+from pathlib import Path
+from typing import Any
+
+from nbclient.exceptions import CellTimeoutError, DeadKernelError
+from nbformat.v4 import new_code_cell
+
+from helpers.grading import protocol
+
+_STATUSES = ("passed", "failed", "not_answered", "error")
+
+
+def grade_in_kernel(client: Any, run: Any, job: Path, exercises: list, settings: Any, budget: dict,
+                    limit: float) -> None:
+    """Check every exercise of this notebook; fill run.results, run.tampering, run.grader_error."""
+    chan = job / "chan"
+    chan.mkdir(exist_ok=True)
+    path = chan / f"{secrets.token_hex(8)}.sock"  # named only now: no learner cell could have known it
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(str(path))
+    listener.listen(4)
+    listener.settimeout(limit)
+    box: dict = {}
+    judge = threading.Thread(target=_judge, args=(listener, box, exercises, settings, limit), daemon=True)
+    judge.start()
+    budget["end"], budget["limit"] = None, 10.0 + 30.0
+    client.timed_out = []
+    reset = new_code_cell(protocol.trampoline("reset_hooks"))
+    serve = new_code_cell(protocol.serve_cell(str(path)))
+    first = len(client.nb.cells)
+    client.nb.cells.extend([reset, serve])  # nbclient stores each executed cell back by index
+    try:
+        client.execute_cell(reset, first, store_history=False)
+        if client.timed_out:
+            run.stuck_at = run.timed_out[0] if run.timed_out else None
+            return
+        budget["limit"] = limit
+        client.execute_cell(serve, first + 1, store_history=False)
+    except (DeadKernelError, CellTimeoutError) as stop:
+        run.died_grading = isinstance(stop, DeadKernelError)  # verdicts judged so far still count
+    finally:
+        judge.join(limit + 10)
+        listener.setblocking(False)
+        try:
+            extra, _ = listener.accept()
+            extra.close()
+            box.setdefault("tampering", []).append("connected to the grader's channel")
+        except OSError:
+            pass
+        listener.close()
+    errors = [f"{o.get('ename')}: {o.get('evalue')}" for c in (reset, serve) for o in c.get("outputs", [])
+              if o.get("output_type") == "error"]
+    run.grader_error = "; ".join(errors)[:300] or None
+    run.results = _valid(box.get("verdicts", {}), exercises)
+    run.tampering = sorted(set(box.get("tampering", [])))
+    if not run.results and run.timed_out:
+        run.stuck_at = run.timed_out[0]
+
+
+def _judge(listener: socket.socket, box: dict, exercises: list, settings: Any, limit: float) -> None:
+    try:
+        conn, _ = listener.accept()
+    except OSError:
+        return
+    with conn:
+        got = settings.checker.judge(conn, exercises, settings.seed, settings.check_timeout, wait=limit)
+    box["verdicts"] = got.get("verdicts", {})
+    box.setdefault("tampering", []).extend(str(t) for t in got.get("tampering", []))
+
+
+def _valid(verdicts: Any, exercises: list) -> dict[str, dict]:
+    """Verdicts from the checker, each for an exercise of this notebook with a known status."""
+    out: dict[str, dict] = {}
+    for exercise_id, _ in exercises:
+        data = verdicts.get(exercise_id) if isinstance(verdicts, dict) else None
+        if isinstance(data, dict) and data.get("exercise") == exercise_id and data.get("status") in _STATUSES:
+            out[exercise_id] = {k: str(data.get(k, "")) for k in ("exercise", "status", "message", "hint")}
+    return out
+
+
