@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import shutil
 import sys
 import tempfile
@@ -37,8 +38,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--assignments", type=Path, default=prepare.ROOT / "exercises", help="the practice notebooks handed out")
     p.add_argument("--protect", type=Path, action="append", help="folder kernels may neither read nor change (default: solutions/)")
     p.add_argument("--extra-rules", type=Path, action="append", default=[], help="extra rule modules (tests)")
-    p.add_argument("--sandbox", choices=("auto", "bwrap", "landlock"), default="auto",
-                   help="kernel sandbox: bubblewrap where it runs, else Landlock (auto)")
+    p.add_argument("--sandbox", choices=("auto", "bwrap", "landlock", "none"), default="auto",
+                   help="kernel sandbox: bubblewrap where it runs, else Landlock (auto); none needs --unsafe-no-sandbox")
     p.add_argument("--unsafe-no-sandbox", action="store_true",
                    help="grade without any sandbox (UNSAFE: learner code can change files; they are checked afterwards)")
     p.add_argument("--progress", action="store_true", help="grade one learner's folder and print a table")
@@ -158,7 +159,9 @@ def _summary(records: list[dict], facts: dict, args: argparse.Namespace) -> str:
              "notebooks: " + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())),
              f"scores: mean {sum(totals) / max(len(totals), 1):.2f}, min {min(totals, default=0)}, "
              f"max {max(totals, default=0)} (of {facts['exercises']} exercises)",
-             f"sandbox: {facts['sandbox']}; {facts['memory']}"]
+             f"sandbox: {facts['sandbox']}; {facts['memory']}",
+             f"grader peak memory {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB "
+             "(learner output is not kept)"]
     lines += [f"WARNING: a kernel changed a protected file: {t}" for t in facts["tampered"]]
     flagged = [r["learner"] for r in records if r["review"]]
     if flagged:

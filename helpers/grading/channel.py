@@ -254,21 +254,56 @@ class _Server:
         return {"__object__": str(type(value).__name__)}
 
     def callback(self, cid: int, args: tuple) -> Any:
-        """Call a checker function (a lambda or hook the rule passed in) through the channel."""
+        """Call a checker function (a lambda or hook the rule passed in) through the channel; gradients flow."""
         torch = self.torch
         tensors: list = []
         value = self.plain(list(args), tensors)
+        needing = [t["obj"] for t in tensors if t["rg"]]
         for t in tensors:
             t.pop("obj")
-        send_frame(self.conn, dump_plain({"op": "callback", "cb": cid, "args": value, "tensors": tensors,
-                                          "grad_enabled": torch.is_grad_enabled()}))
+        reply = self.ask({"op": "callback", "cb": cid, "args": value, "tensors": tensors,
+                          "grad_enabled": torch.is_grad_enabled()})
+        if "key" in reply and needing:
+            return _callback_grad_class().apply(self, reply["key"], reply["value"], *needing)
+        return reply["value"]
+
+    def ask(self, message: dict) -> dict:
+        """Send the checker a request of ours (while it waits on one of its own) and wait for the answer."""
+        send_frame(self.conn, dump_plain(message))
         frame = recv_frame(self.conn)
         if frame is None:
             raise ConnectionError("the checker went away")
         reply = pickle.loads(frame)  # noqa: S301
         if "error" in reply:
             raise RuntimeError(reply["error"])
-        return reply["value"]
+        return reply
+
+
+def _callback_grad_class() -> Any:
+    """The autograd Function for checker functions (made on first use: this file imports torch lazily)."""
+    global _CALLBACK_GRAD
+    if _CALLBACK_GRAD is not None:
+        return _CALLBACK_GRAD
+    import torch
+
+    class _CallbackGrad(torch.autograd.Function):
+        """A checker function's output inside the learner's graph: its backward asks the checker."""
+
+        @staticmethod
+        def forward(ctx: Any, server: _Server, key: int, value: Any, *inputs: Any) -> Any:
+            ctx.server, ctx.key = server, key
+            return value.clone()
+
+        @staticmethod
+        def backward(ctx: Any, grad: Any) -> Any:
+            reply = ctx.server.ask({"op": "callback_backward", "key": ctx.key, "grad": _bare(grad)})
+            return (None, None, None, *reply["grads"])
+
+    _CALLBACK_GRAD = _CallbackGrad
+    return _CallbackGrad
+
+
+_CALLBACK_GRAD = None
 
 
 def _bare(t: Any) -> Any:

@@ -46,6 +46,7 @@ class Link:
     def __init__(self, conn: socket.socket, wait: float) -> None:
         conn.settimeout(wait + 5.0)
         self.conn, self.next_id, self.callbacks, self.kept, self.wait = conn, 0, {}, {}, wait
+        self.graphs: dict[int, tuple[list, list]] = {}  # checker-function outputs the learner may backward through
         self.closed = False
 
     def request(self, message: dict) -> dict:
@@ -65,6 +66,8 @@ class Link:
                     raise ChannelClosed("no verdict: the notebook's kernel sent something that is not a reply")
                 if reply.get("op") == "callback":
                     send_frame(self.conn, pickle.dumps(self._callback(reply)))
+                elif reply.get("op") == "callback_backward":
+                    send_frame(self.conn, pickle.dumps(self._callback_backward(reply)))
                 elif reply.get("id") == message["id"]:
                     for text in reply.get("warnings", []):
                         warnings.warn(str(text), UserWarning, stacklevel=2)
@@ -82,10 +85,22 @@ class Link:
             args = decode(message.get("args"), message.get("tensors", []), {}, None)
             with torch.set_grad_enabled(bool(message.get("grad_enabled"))):  # the learner's grad mode
                 value = fn(*args)
+            if isinstance(value, torch.Tensor) and value.requires_grad:  # keep the graph for the learner's backward
+                inputs = [a for a in args if isinstance(a, torch.Tensor) and a.requires_grad]
+                self.graphs[len(self.graphs)] = ([value], inputs)
+                return {"value": value.detach().clone(), "key": len(self.graphs) - 1}
             if isinstance(value, torch.Tensor):
-                value = value.detach().clone()  # (no gradient flows back through a checker callback)
+                value = value.detach().clone()
             return {"value": value}
         except Exception as exc:  # noqa: BLE001  (reported to the learner's code as an error)
+            return {"error": f"{type(exc).__name__}: {exc}"}
+
+    def _callback_backward(self, message: dict) -> dict:
+        try:
+            outputs, inputs = self.graphs[message["key"]]
+            grads = torch.autograd.grad(outputs, inputs, [message["grad"]], retain_graph=True, allow_unused=True)
+            return {"grads": [None if g is None else g.detach() for g in grads]}
+        except Exception as exc:  # noqa: BLE001
             return {"error": f"{type(exc).__name__}: {exc}"}
 
     def call(self, target: tuple[str, ...], args: tuple, kwargs: dict) -> Any:

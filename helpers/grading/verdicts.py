@@ -51,6 +51,9 @@ def grade_in_kernel(client: Any, run: Any, job: Path, exercises: list, settings:
     except (DeadKernelError, CellTimeoutError) as stop:
         run.died_grading = isinstance(stop, DeadKernelError)  # verdicts judged so far still count
     finally:
+        if not box.get("accepted"):  # the grader's cell ended without connecting: stop waiting for it
+            box["unconnected"] = True
+            listener.shutdown(socket.SHUT_RDWR)
         judge.join(limit + 10)
         listener.setblocking(False)
         try:
@@ -64,6 +67,8 @@ def grade_in_kernel(client: Any, run: Any, job: Path, exercises: list, settings:
               if o.get("output_type") == "error"]
     run.grader_error = "; ".join(errors)[:300] or None
     run.results = _valid(box.get("verdicts", {}), exercises)
+    if box.get("unconnected") and run.grader_error:  # a learner's patch broke the grader's own cell
+        box.setdefault("tampering", []).append("broke the grader's own cell")
     run.tampering = sorted(set(box.get("tampering", [])))
     if not run.results and run.timed_out:
         run.stuck_at = run.timed_out[0]
@@ -74,6 +79,7 @@ def _judge(listener: socket.socket, box: dict, exercises: list, settings: Any, l
         conn, _ = listener.accept()
     except OSError:
         return
+    box["accepted"] = True
     with conn:
         got = settings.checker.judge(conn, exercises, settings.seed, settings.check_timeout, wait=limit)
     box["verdicts"] = got.get("verdicts", {})
