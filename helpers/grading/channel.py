@@ -343,6 +343,16 @@ class _Unpickler(pickle.Unpickler):
         if kind == "gen":
             obj = torch.Generator()
             obj.set_state(server.received[rid]["state"])
+        elif kind == "graph":  # a tensor with a graph: the same operations, replayed on our copies of its leaves
+            values: list = []
+            for step in server.received[rid]["steps"]:
+                if step[0] == "leaf":
+                    values.append(self.persistent_load(("tensor", step[1])))
+                elif step[0] == "const":
+                    values.append(step[1])
+                else:
+                    values.append(getattr(torch, step[1])(*[values[i] for i in step[2]]))
+            obj = values[-1]
         elif kind == "tensor":
             info = server.received[rid]
             leaf = info["data"].clone()
