@@ -141,12 +141,16 @@ class Twelve(float):
 slope = Twelve(3.0)
 """.strip()
 STEAL = """
-import glob, os, subprocess
+import os, subprocess
+root = %r
 found = []
-for pattern in ["/work/**/solutions/98_fixture.ipynb", "/**/.git/HEAD", os.path.expanduser("~") + "/**/*.ipynb"]:
-    found += glob.glob(pattern, recursive=True)[:3]
+for path in (root + "/.git/HEAD", root + "/solutions/01_requires_grad.ipynb", root + "/tests/conftest.py"):
+    try:
+        found.append(open(path).read())
+    except OSError:
+        pass
 try:
-    log = subprocess.run(["git", "-C", %r, "log", "-p", "-1"], capture_output=True, text=True).stdout
+    log = subprocess.run(["git", "-C", root, "log", "-p", "-1"], capture_output=True, text=True).stdout
 except OSError:
     log = ""
 if found or log:

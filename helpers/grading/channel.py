@@ -26,6 +26,7 @@ and torch (no ipykernel, no nbclient): the grader sends its source into the kern
 from __future__ import annotations
 
 import io
+import os
 import pickle
 import signal
 import socket
@@ -148,8 +149,6 @@ class _Server:
 
         threads = [t.name for t in threading.enumerate() if _learner_made(getattr(t, "_target", None))
                    or _learner_made(getattr(type(t), "run", None))]
-        import os
-
         children: list[str] = []
         try:
             if os.getpid() <= 3:  # in the sandbox's own PID namespace: every other process is the notebook's
@@ -383,13 +382,14 @@ def _callback_stub(server: _Server, cid: int) -> Any:
 def serve(namespace: dict, conn: socket.socket, limit: float = REQUEST_LIMIT) -> None:
     """Answer the checker's requests about `namespace` (the learner's globals) until `conn` closes."""
     stdout, stderr = sys.stdout, sys.stderr
-    sys.stdout = sys.stderr = io.StringIO()  # learner prints during checks are not kept
+    sys.stdout = sys.stderr = null = open(os.devnull, "w")  # learner prints during checks are not kept
     try:
         _Server(namespace, conn, limit).loop()
     except (OSError, EOFError):
         pass  # the checker closed the channel: grading is over
     finally:
         sys.stdout, sys.stderr = stdout, stderr
+        null.close()
         conn.close()
 
 
