@@ -15,7 +15,7 @@ import pytest
 import torch
 
 from helpers.checking import call_learner
-from helpers.grading import channel, proxies
+from helpers.grading import channel, judging, proxies
 from helpers.guards import require_tensor
 
 SERVE = "import socket, sys\nfrom helpers.grading import channel\nns = {{}}\nexec({code!r}, ns)\n" \
@@ -142,7 +142,7 @@ def test_errors_stubs_and_hangs_become_feedback() -> None:
 def test_facts_report_what_learner_code_left_behind() -> None:
     def rule(link: proxies.Link) -> None:
         facts = link.request({"op": "facts"})
-        flags = proxies.tampering(facts)
+        flags = judging.tampering(facts)
         assert "left threads running" in flags
         assert any(f.startswith("replaced library functions (torch.allclose") for f in flags)
 

@@ -406,9 +406,9 @@ def serve_path(namespace: dict, path: str, limit: float = REQUEST_LIMIT) -> None
 def judge(conn: socket.socket, exercises: list[tuple[str, tuple[str, ...]]], seed: int,
           check_timeout: float = 30.0) -> dict[str, dict]:
     """Run every exercise's rule on proxies for the learner's answers; {exercise id: result dict}."""
-    from helpers.grading import proxies
+    from helpers.grading import judging
 
-    return proxies.judge_all(conn, exercises, seed, check_timeout)
+    return judging.judge_all(conn, exercises, seed, check_timeout)
 
 
 __all__ = ["serve", "judge", "send_frame", "recv_frame", "dump_plain", "load_plain", "REQUEST_LIMIT"]

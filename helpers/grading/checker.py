@@ -105,17 +105,17 @@ def _child(spec: dict, conn_fd: int, out_fd: int) -> None:
         import torch
 
         torch.set_num_threads(1)
-        from helpers.grading import proxies
+        from helpers.grading import judging
 
         signal.signal(signal.SIGCHLD, signal.SIG_DFL)
         conn = socket.socket(fileno=conn_fd)
         exercises = [(i, tuple(n)) for i, n in spec["exercises"]]
         try:
-            results = proxies.judge_all(conn, exercises, spec["seed"], spec["check_timeout"], facts := {})
+            results = judging.judge_all(conn, exercises, spec["seed"], spec["check_timeout"], facts := {})
         finally:
             conn.close()
         with os.fdopen(out_fd, "w") as out:
-            json.dump({"verdicts": results, "tampering": proxies.tampering(facts)}, out)
+            json.dump({"verdicts": results, "tampering": judging.tampering(facts)}, out)
         code = 0
     except BaseException:  # noqa: BLE001  (told on the grader's stderr; the notebook gets no verdicts)
         import traceback
@@ -135,7 +135,7 @@ def main(argv: list[str]) -> None:
     for number, path in enumerate(argv[1:]):
         source = Path(path).read_text(encoding="utf-8")
         exec(compile(source, path, "exec"), {"__name__": f"helpers.checks._extra_{number}"})  # noqa: S102
-    from helpers.grading import channel, proxies  # noqa: F401  (imported before the fork, once)
+    from helpers.grading import channel, judging  # noqa: F401  (imported before the fork, once)
 
     _serve(sock)
 

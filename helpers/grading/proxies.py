@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import io
 import pickle
-import re
-import signal
 import socket
 import types
 import warnings
@@ -18,17 +16,11 @@ from typing import Any, Callable
 
 import torch
 
-from helpers.grading.channel import dump_plain, load_plain, recv_frame, send_frame
-
-_LIMIT = 600  # characters kept of a message: a learner's repr can be huge
-
+from helpers.grading.channel import load_plain, recv_frame, send_frame
+from helpers.grading.graph_replay import graph_steps
 
 class ChannelClosed(BaseException):
     """The learner's process stopped answering (BaseException: a rule's `except Exception` must not hide it)."""
-
-
-class CheckTimeout(BaseException):
-    """An exercise's check ran out of time."""
 
 
 class Opaque:
@@ -163,86 +155,6 @@ class _Pickler(pickle.Pickler):
         self.objects[rid] = obj
         self.link.kept[rid] = obj  # keep it alive: ids must not be reused while the learner may still call back
         return rid
-
-
-def graph_steps(root: torch.Tensor, leaf_id: Callable[[torch.Tensor], int]) -> list | None:
-    """A recipe that rebuilds `root`'s autograd graph from its leaves (node types and sharing kept), or None.
-
-    Steps: ("leaf", id) | ("const", tensor) | ("op", torch function name, [step indices]). Only recipes
-    whose replay gives the same values and the same graph are used."""
-    steps: list = []
-    memo: dict[Any, int] = {}
-
-    def visit(node: Any) -> int:
-        if node in memo:
-            return memo[node]
-        name = type(node).__name__
-        if name == "AccumulateGrad":
-            steps.append(("leaf", leaf_id(node.variable)))
-        else:
-            op = re.sub(r"Backward\d*$", "", name).lower()
-            if not hasattr(torch, op) or len(node.next_functions) > 2:
-                raise LookupError(name)
-            args = []
-            for position, (child, _) in enumerate(node.next_functions):
-                if child is not None:
-                    args.append(visit(child))
-                    continue
-                saved = getattr(node, ("_saved_self", "_saved_other")[position], None)
-                if not isinstance(saved, torch.Tensor):
-                    raise LookupError(name)
-                steps.append(("const", saved.detach().clone()))
-                args.append(len(steps) - 1)
-            steps.append(("op", op, args))
-        memo[node] = len(steps) - 1
-        return memo[node]
-
-    try:
-        visit(root.grad_fn)
-        return steps if _same_graph(root, replay(steps, _leaf_finder(root))) else None
-    except (LookupError, RuntimeError, TypeError, ValueError):
-        return None
-
-
-def replay(steps: list, leaf: Callable[[int], torch.Tensor]) -> torch.Tensor:
-    """Run a graph recipe (the learner's side does the same with its copies of the leaves)."""
-    values: list = []
-    for step in steps:
-        if step[0] == "leaf":
-            values.append(leaf(step[1]))
-        elif step[0] == "const":
-            values.append(step[1])
-        else:
-            values.append(getattr(torch, step[1])(*[values[i] for i in step[2]]))
-    return values[-1]
-
-
-def _leaf_finder(root: torch.Tensor) -> Callable[[int], torch.Tensor]:
-    found: dict[int, torch.Tensor] = {}
-    stack, seen = [root.grad_fn], set()
-    while stack:
-        node = stack.pop()
-        if node is None or node in seen:
-            continue
-        seen.add(node)
-        if type(node).__name__ == "AccumulateGrad":
-            found[id(node.variable)] = node.variable
-        stack += [child for child, _ in node.next_functions]
-    return lambda rid: found[rid]
-
-
-def _names(t: torch.Tensor) -> list[str]:
-    seen, stack = {}, [t.grad_fn]
-    while stack:
-        node = stack.pop()
-        if node is not None and node not in seen:
-            seen[node] = type(node).__name__
-            stack += [child for child, _ in node.next_functions]
-    return sorted(seen.values())
-
-
-def _same_graph(a: torch.Tensor, b: torch.Tensor) -> bool:
-    return a.shape == b.shape and torch.allclose(a.detach(), b.detach(), equal_nan=True) and _names(a) == _names(b)
 
 
 def _importable(fn: Any) -> bool:
@@ -398,67 +310,3 @@ def answer_for(link: Link, name: str) -> Any:
 
 
 _MISSING = object()
-
-
-def judge_all(conn: socket.socket, exercises: list, seed: int, check_timeout: float,
-              facts: dict | None = None) -> dict[str, dict]:
-    """Judge each exercise through the channel; a hang or a closed channel costs only what it touches.
-
-    With `facts`, also ask the learner's process what its code left behind (threads, processes, patches)."""
-    from helpers.checking import run_check
-
-    link = Link(conn, wait=max(check_timeout, 1.0))
-    results = {}
-    for exercise_id, names in exercises:
-        results[exercise_id] = _judge_one(link, run_check, exercise_id, tuple(names), seed, check_timeout)
-    if facts is not None:
-        try:
-            facts.update(link.request({"op": "facts"}))
-        except ChannelClosed:
-            pass
-    return results
-
-
-def tampering(facts: dict) -> list[str]:
-    """Review flags from what the learner's process reported (each one costs the notebook its points)."""
-    flags = []
-    if facts.get("threads"):
-        flags.append("left threads running")
-    if isinstance(facts.get("children"), int) and facts["children"] > 0:
-        flags.append("left processes running")
-    if facts.get("patched"):
-        flags.append("replaced library functions (" + ", ".join(str(p) for p in facts["patched"][:3]) + ")")
-    return flags
-
-
-def _judge_one(link: Link, run_check: Callable, exercise_id: str, names: tuple, seed: int, limit: float) -> dict:
-    def result(status: str, message: str, hint: str = "") -> dict:
-        return {"exercise": exercise_id, "status": status, "message": message[:_LIMIT], "hint": hint[:_LIMIT]}
-
-    def expire(signum: int, frame: Any) -> None:
-        raise CheckTimeout()
-
-    old = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, limit)
-    try:
-        values = {name: answer_for(link, name) for name in names}
-        if all(v is _MISSING for v in values.values()):
-            listed = ", ".join(f"`{n}`" for n in names)
-            return result("not_answered", f"{listed} is not defined after your notebook runs top to bottom.",
-                          "Keep the exercise's answer cell, then run the whole notebook from the top to see what is missing.")
-        answers = {n: (... if v is _MISSING else v) for n, v in values.items()}
-        with torch.random.fork_rng(devices=[]):
-            verdict = run_check(exercise_id, answers, seed=seed).as_dict()
-        return {k: str(verdict[k])[:_LIMIT] for k in ("exercise", "status", "message", "hint")}
-    except CheckTimeout:  # a late reply is skipped by its id; the learner's side stops at the same limit
-        return result("failed", f"checking this answer took longer than {limit:g} s and was stopped.",
-                      "Look for an endless loop, or work that grows much faster than the input, in your code.")
-    except ChannelClosed as closed:
-        return result("failed", f"{closed}.",
-                      "Your code must not end the Python process, close files it did not open, or hang.")
-    except Exception as exc:  # noqa: BLE001  (an answer the channel could not carry: that exercise only)
-        return result("error", f"the grader could not read this answer ({type(exc).__name__}: {str(exc)[:200]}).",
-                      "Make sure the answer has the form the exercise asks for.")
-    finally:
-        signal.setitimer(signal.ITIMER_REAL, 0)
-        signal.signal(signal.SIGALRM, old)
