@@ -55,13 +55,6 @@ def grade_in_kernel(client: Any, run: Any, job: Path, exercises: list, settings:
             box["unconnected"] = True
             listener.shutdown(socket.SHUT_RDWR)
         judge.join(limit + 10)
-        listener.setblocking(False)
-        try:
-            extra, _ = listener.accept()
-            extra.close()
-            box.setdefault("tampering", []).append("connected to the grader's channel")
-        except OSError:
-            pass
         listener.close()
     errors = [f"{o.get('ename')}: {o.get('evalue')}" for c in (reset, serve) for o in c.get("outputs", [])
               if o.get("output_type") == "error"]
@@ -84,6 +77,17 @@ def _judge(listener: socket.socket, box: dict, exercises: list, settings: Any, l
         got = settings.checker.judge(conn, exercises, settings.seed, settings.check_timeout, wait=limit)
     box["verdicts"] = got.get("verdicts", {})
     box.setdefault("tampering", []).extend(str(t) for t in got.get("tampering", []))
+    # More than one connection means learner code reached the socket (then the grader's own cell may be
+    # the one left waiting): flag it, and close every other connection so that cell ends.
+    listener.setblocking(False)
+    while True:
+        try:
+            extra, _ = listener.accept()
+        except OSError:
+            break
+        extra.close()
+        box["tampering"].append("connected to the grader's channel")
+    listener.shutdown(socket.SHUT_RDWR)
 
 
 def _valid(verdicts: Any, exercises: list) -> dict[str, dict]:
