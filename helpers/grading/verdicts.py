@@ -31,6 +31,7 @@ def grade_in_kernel(client: Any, run: Any, job: Path, exercises: list, settings:
     listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     listener.bind(str(path))
     listener.listen(4)
+    chan.chmod(0o111)  # the kernel (root without capabilities under bwrap) may connect but not list the folder
     listener.settimeout(limit)
     box: dict = {}
     judge = threading.Thread(target=_judge, args=(listener, box, exercises, settings, limit), daemon=True)
@@ -56,6 +57,7 @@ def grade_in_kernel(client: Any, run: Any, job: Path, exercises: list, settings:
             listener.shutdown(socket.SHUT_RDWR)
         judge.join(limit + 10)
         listener.close()
+        chan.chmod(0o700)  # (so that the job folder can be removed by a grader that is not root)
     errors = [f"{o.get('ename')}: {o.get('evalue')}" for c in (reset, serve) for o in c.get("outputs", [])
               if o.get("output_type") == "error"]
     run.grader_error = "; ".join(errors)[:300] or None
