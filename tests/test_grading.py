@@ -124,13 +124,16 @@ def forge():
 threading.Thread(target=forge, daemon=True).start()
 """.strip()
 PATCH_LIBRARIES = """
-import builtins, importlib, json, torch
+import importlib, torch
 torch.allclose = lambda *a, **k: True
 torch.Tensor.__eq__ = lambda self, other: torch.ones_like(self, dtype=torch.bool)
-json.dumps = lambda *a, **k: '{"status": "passed"}'
 importlib.import_module = lambda name, package=None: None
+""".strip()
+BREAK_GRADER_CELL = """
+import builtins, json
 _compile = builtins.compile
 builtins.compile = lambda *a, **k: _compile("None", "<x>", "eval")
+json.dumps = lambda *a, **k: '{"status": "passed"}'
 """.strip()
 LIAR = """
 class Twelve(float):
@@ -203,6 +206,7 @@ def build_class(root: Path) -> dict[str, Path]:
         "writes_files": learner_nb(ALL, insert={14: writes}),
         "forges_verdicts": learner_nb(insert={2: [FORGE_VERDICTS]}),
         "patches_libraries": learner_nb(ALL, insert={14: [PATCH_LIBRARIES]}),
+        "breaks_grader_cell": learner_nb(ALL, insert={14: [BREAK_GRADER_CELL]}),
         "lying_answer": learner_nb((1, 3, 4), insert={7: [LIAR]}),
         "steals_answers": learner_nb(insert={14: [STEAL]}),
         "detached_process": learner_nb(ALL, insert={2: [DETACHED]}),
@@ -233,12 +237,10 @@ def build_class(root: Path) -> dict[str, Path]:
 def build_loop_class(root: Path) -> Path:
     """The loop cases, graded with short limits: a cell that never ends, checks that hang or kill."""
     cls = root / "loops"
-    sleepy = ["import time\ntime.sleep(6)"] * 4
     notebooks = {
-        "infinite_loop": learner_nb(ALL, insert={7: ["while True:\n    pass"]}),
+        "infinite_loop": learner_nb(ALL, insert={2: ["while True:\n    pass"]}),
         "check_breaker": learner_nb((2, 3), replace={3: "def double(x):\n    while True:\n        pass",
                                                      12: "def square_grad(x):\n    import os\n    os._exit(3)"}),
-        "slow_cells": learner_nb(ALL, insert={8: sleepy}),
     }
     for learner, nb in notebooks.items():
         (cls / learner).mkdir(parents=True)
@@ -294,6 +296,7 @@ EXPECTED = {
     "writes_files": ((1, 1, 1, 1), "ok"),
     "forges_verdicts": ((0, 0, 0, 0), "tampered: 98_fixture"),
     "patches_libraries": ((0, 0, 0, 0), "tampered: 98_fixture"),
+    "breaks_grader_cell": ((0, 0, 0, 0), "tampered: 98_fixture"),
     "lying_answer": ((1, 0, 1, 1), "ok"),
     "steals_answers": ((0, 0, 0, 0), "ok"),
     "detached_process": ((0, 0, 0, 0), "tampered: 98_fixture"),
@@ -382,6 +385,7 @@ def test_review_column_names_each_kind_of_tampering(graded: dict) -> None:
     review = {learner: row["review"] for learner, row in graded["rows"].items()}
     assert "left threads running" in review["forges_verdicts"]
     assert "replaced library functions" in review["patches_libraries"]
+    assert "broke the grader's own cell" in review["breaks_grader_cell"]
     assert "left processes running" in review["detached_process"]
     assert "symbolic links in the submission" in review["links_solution"]
     assert "symbolic links in the submission" in review["links_folder"]

@@ -9,6 +9,7 @@ never comes back from an interrupt, the notebook is run again without the cell t
 """
 from __future__ import annotations
 
+import functools
 import os
 import shutil
 import signal
@@ -20,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import zmq
 from jupyter_client.kernelspec import KernelSpecManager
 from nbclient import NotebookClient
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
@@ -182,6 +184,10 @@ def _execute_in(job: Path, sources: list[str], skip: set[int], exercises: list, 
                      shutdown_kernel="immediate", iopub_timeout=2,
                      resources={"metadata": {"path": str(work)}})
     client.km = client.create_kernel_manager()
+    # A few messages of learner output may wait in the grader's queue, not a thousand: a kernel printing
+    # hundreds of MB must not grow the grader (zmq then holds the kernel back, or drops its output).
+    client.km.context.setsockopt(zmq.RCVHWM, 8)
+    client.km.client = functools.partial(type(client.km).client, client.km, context=client.km.context)
     client.km.kernel_spec_manager = KernelSpecManager(kernel_dirs=settings.kernel_dirs)
     client.km.transport, client.km.ip = "ipc", str(kdir / "zmq")  # Unix sockets: kernels need no network
     client.km.connection_file = str(kdir / "kernel.json")
@@ -195,7 +201,8 @@ def _execute_in(job: Path, sources: list[str], skip: set[int], exercises: list, 
         try:
             _learner_cells(client, run, budget, settings)
             if run.died_at is None:
-                run.deleted_work = not work.is_dir()
+                # (under bwrap the folder is a mount point that survives rmtree; its tmp/ does not)
+                run.deleted_work = not (work / "tmp").is_dir()
                 verdicts.grade_in_kernel(client, run, job, exercises, settings, budget, grading_limit)
         finally:
             watchdog.cancel()
@@ -213,6 +220,10 @@ def _learner_cells(client: _Client, run: _Run, budget: dict, settings: Settings)
             client.execute_cell(cell, position)
         except DeadKernelError:
             run.died_at, run.timed_out = cell.metadata.get("grader_index", 0), list(client.timed_out)
+            return
+        except (KeyError, ValueError, TypeError) as exc:  # replies nbclient cannot read: learner code broke them
+            run.tampering.append("broke the kernel's messages")
+            run.grader_error = f"{type(exc).__name__}: {exc}"[:300]
             return
     run.timed_out = list(client.timed_out)
 

@@ -51,6 +51,9 @@ def grade_in_kernel(client: Any, run: Any, job: Path, exercises: list, settings:
         client.execute_cell(serve, first + 1, store_history=False)
     except (DeadKernelError, CellTimeoutError) as stop:
         run.died_grading = isinstance(stop, DeadKernelError)  # verdicts judged so far still count
+    except Exception as exc:  # noqa: BLE001  (replies nbclient cannot read: learner code broke the messaging)
+        box.setdefault("tampering", []).append("broke the kernel's messages")
+        run.grader_error = f"{type(exc).__name__}: {exc}"[:300]
     finally:
         if not box.get("accepted"):  # the grader's cell ended without connecting: stop waiting for it
             box["unconnected"] = True
@@ -60,11 +63,11 @@ def grade_in_kernel(client: Any, run: Any, job: Path, exercises: list, settings:
         chan.chmod(0o700)  # (so that the job folder can be removed by a grader that is not root)
     errors = [f"{o.get('ename')}: {o.get('evalue')}" for c in (reset, serve) for o in c.get("outputs", [])
               if o.get("output_type") == "error"]
-    run.grader_error = "; ".join(errors)[:300] or None
+    run.grader_error = "; ".join(errors)[:300] or run.grader_error
     run.results = _valid(box.get("verdicts", {}), exercises)
-    if box.get("unconnected") and run.grader_error:  # a learner's patch broke the grader's own cell
+    if box.get("unconnected") and run.grader_error and "tampering" not in box:  # a patch broke the grader's cell
         box.setdefault("tampering", []).append("broke the grader's own cell")
-    run.tampering = sorted(set(box.get("tampering", [])))
+    run.tampering = sorted(set(run.tampering) | set(box.get("tampering", [])))
     if not run.results and run.timed_out:
         run.stuck_at = run.timed_out[0]
 
