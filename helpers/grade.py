@@ -10,9 +10,11 @@ Writes the gradebook CSV, a JSON with every message next to it and feedback/<lea
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import os
 import resource
 import shutil
+import signal
 import sys
 import tempfile
 import time
@@ -123,6 +125,7 @@ def _feedback_dir(args: argparse.Namespace) -> Path:
 def main(argv: list[str] | None = None) -> int:
     """Command line entry point."""
     args = parse_args(argv)
+    faulthandler.register(signal.SIGUSR1)  # `kill -USR1 <pid>` prints where every grading thread is
     if not args.progress and (args.submissions is None or not args.submissions.is_dir()):
         print(f"no such class folder: {args.submissions}", file=sys.stderr)
         return 2

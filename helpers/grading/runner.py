@@ -184,10 +184,7 @@ def _execute_in(job: Path, sources: list[str], skip: set[int], exercises: list, 
                      shutdown_kernel="immediate", iopub_timeout=2,
                      resources={"metadata": {"path": str(work)}})
     client.km = client.create_kernel_manager()
-    # A few messages of learner output may wait in the grader's queue, not a thousand: a kernel printing
-    # hundreds of MB must not grow the grader (zmq then holds the kernel back, or drops its output).
-    client.km.context.setsockopt(zmq.RCVHWM, 8)
-    client.km.client = functools.partial(type(client.km).client, client.km, context=client.km.context)
+    client.km.client = functools.partial(_small_queues, client.km.client)
     client.km.kernel_spec_manager = KernelSpecManager(kernel_dirs=settings.kernel_dirs)
     client.km.transport, client.km.ip = "ipc", str(kdir / "zmq")  # Unix sockets: kernels need no network
     client.km.connection_file = str(kdir / "kernel.json")
@@ -207,6 +204,20 @@ def _execute_in(job: Path, sources: list[str], skip: set[int], exercises: list, 
         finally:
             watchdog.cancel()
     return run
+
+
+def _small_queues(make_client: Any, **kwargs: Any) -> Any:
+    """A kernel client whose sockets drop learner output rather than hold it in the grader's memory.
+
+    ipykernel sends a burst of prints as one message (300 MB printed at once is one message), and zmq
+    queues up to a thousand: both land in the grader. Larger messages are dropped, few wait."""
+    kc = make_client(**kwargs)
+    kc.context.setsockopt(zmq.MAXMSGSIZE, MAX_MESSAGE)
+    kc.context.setsockopt(zmq.RCVHWM, 16)
+    return kc
+
+
+MAX_MESSAGE = 8 * 2**20
 
 
 def _learner_cells(client: _Client, run: _Run, budget: dict, settings: Settings) -> None:
