@@ -20,6 +20,7 @@ from nbformat.v4 import new_code_cell
 from helpers.grading import protocol
 
 _STATUSES = ("passed", "failed", "not_answered", "error")
+_AFTER_SERVE = 60
 
 
 def grade_in_kernel(client: Any, run: Any, job: Path, exercises: list, settings: Any, budget: dict,
@@ -55,10 +56,13 @@ def grade_in_kernel(client: Any, run: Any, job: Path, exercises: list, settings:
         box.setdefault("tampering", []).append("broke the kernel's messages")
         run.grader_error = f"{type(exc).__name__}: {exc}"[:300]
     finally:
-        if not box.get("accepted"):  # the grader's cell ended without connecting: stop waiting for it
+        if not box.get("accepted"):  # the grader's cell ended without connecting: wake the waiting accept()
             box["unconnected"] = True
-            listener.shutdown(socket.SHUT_RDWR)
-        judge.join(limit + 10)
+            _poke(path)
+        # The kernel's side has ended, so the checker is done or only waits on a dead socket: wait briefly.
+        judge.join(_AFTER_SERVE)
+        if judge.is_alive():
+            run.grader_error = f"the checker gave no verdicts within {_AFTER_SERVE} s of the kernel's last answer"
         listener.close()
         chan.chmod(0o700)  # (so that the job folder can be removed by a grader that is not root)
     errors = [f"{o.get('ename')}: {o.get('evalue')}" for c in (reset, serve) for o in c.get("outputs", [])
@@ -77,6 +81,9 @@ def _judge(listener: socket.socket, box: dict, exercises: list, settings: Any, l
         conn, _ = listener.accept()
     except OSError:
         return
+    if box.get("unconnected"):  # the grader's own wake-up call: nobody is there to judge
+        conn.close()
+        return
     box["accepted"] = True
     with conn:
         got = settings.checker.judge(conn, exercises, settings.seed, settings.check_timeout, wait=limit)
@@ -93,6 +100,16 @@ def _judge(listener: socket.socket, box: dict, exercises: list, settings: Any, l
         extra.close()
         box["tampering"].append("connected to the grader's channel")
     listener.shutdown(socket.SHUT_RDWR)
+
+
+def _poke(path: Path) -> None:
+    """Connect to our own socket once (shutdown() does not wake accept() on a Unix socket)."""
+    try:
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as poke:
+            poke.settimeout(5)
+            poke.connect(str(path))
+    except OSError:
+        pass
 
 
 def _valid(verdicts: Any, exercises: list) -> dict[str, dict]:
