@@ -467,7 +467,7 @@ def test_without_a_sandbox_the_grader_refuses(tmp_path: Path) -> None:
 
 def test_unsafe_mode_checks_the_checkout_afterwards(tmp_path: Path) -> None:
     """With the explicit unsafe flag, a learner's write into the checkout is found and named in the summary."""
-    marker = ROOT / "tests" / "zz_unsafe_marker_98.txt"
+    marker = ROOT / "tests" / f"zz_unsafe_marker_98_{os.getpid()}.txt"  # (two test runs at once: two markers)
     cls = tmp_path / "class"
     (cls / "ann").mkdir(parents=True)
     nbformat.write(learner_nb(ALL, insert={14: [f"open({str(marker)!r}, 'w').write('changed')"]}), cls / "ann" / NAME)
