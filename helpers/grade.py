@@ -38,7 +38,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--seed", type=int, default=GRADING_SEED, help="grading seed (practice uses 0)")
     p.add_argument("--memory-gib", type=float, default=4.0, help="address-space cap per kernel")
     p.add_argument("--assignments", type=Path, default=prepare.ROOT / "exercises", help="the practice notebooks handed out")
-    p.add_argument("--protect", type=Path, action="append", help="folder kernels may neither read nor change (default: solutions/)")
+    p.add_argument("--protect", type=Path, action="append", help="folder restored after an --unsafe-no-sandbox run (default: solutions/); sandboxed kernels never see it")
     p.add_argument("--extra-rules", type=Path, action="append", default=[], help="extra rule modules (tests)")
     p.add_argument("--sandbox", choices=("auto", "bwrap", "landlock", "none"), default="auto",
                    help="kernel sandbox: bubblewrap where it runs, else Landlock (auto); none needs --unsafe-no-sandbox")
