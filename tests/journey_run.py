@@ -5,10 +5,8 @@ lessons are walked too; pictures of what a learner sees go to test-artifacts/jou
 """
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +18,7 @@ from helpers.exercise_build import solution_regions
 from helpers.lab import lab_arguments
 from helpers.student_pack import PACK_NAME, build_pack
 from journey_page import JourneyPage
-from lab_server import CHROMIUM_ARGS, SETTINGS, LabServer, browser_missing_reason
+from lab_server import CHROMIUM_ARGS, SETTINGS, LabServer, browser_missing_reason, phase_timings
 
 ROOT = Path(__file__).resolve().parent.parent
 ARTIFACTS = ROOT / "test-artifacts" / "journey"  # git-ignored; the last run's pictures stay for humans
@@ -77,14 +75,8 @@ def unzipped_pack(tmp: Path) -> Path:
 
 @pytest.fixture
 def timings(request: pytest.FixtureRequest) -> Iterator[dict[str, float]]:
-    """Seconds per phase, printed and kept in test-artifacts/journey/timings-<test>.json."""
-    found: dict[str, float] = {}
-    start = time.perf_counter()
-    yield found
-    found["whole test"] = time.perf_counter() - start
-    print({name: round(value, 1) for name, value in found.items()})
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    (ARTIFACTS / f"timings-{request.node.name}.json").write_text(json.dumps(found, indent=1))
+    """Seconds per phase, printed and kept in test-artifacts/journey/."""
+    yield from phase_timings(request, ARTIFACTS)
 
 
 def walk(sync_playwright: Any, root: Path, scratch: Path, theme: str, timings: dict[str, float],

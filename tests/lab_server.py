@@ -14,7 +14,9 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import psutil
 
@@ -152,3 +154,15 @@ def browser_missing_reason() -> str | None:
     if shutil.which("chromium") is None:
         return "no `chromium` on PATH (Debian: apt-get install chromium; `playwright install` fails here)"
     return None
+
+
+def phase_timings(request: Any, folder: Path) -> Iterator[dict[str, float]]:
+    """Body of a `timings` fixture: seconds per phase, printed and kept in <folder>/timings-<test>.json."""
+    found: dict[str, float] = {}
+    start = time.perf_counter()
+    yield found
+    found["whole test"] = time.perf_counter() - start
+    print({name: round(value, 2) for name, value in found.items()})
+    folder.mkdir(parents=True, exist_ok=True)
+    name = re.sub(r"\W+", "-", request.node.name).strip("-")
+    (folder / f"timings-{name}.json").write_text(json.dumps(found, indent=1))

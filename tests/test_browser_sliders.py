@@ -6,9 +6,7 @@ Input -> next frame is measured along the way (a benchmark figure kept in test-a
 """
 from __future__ import annotations
 
-import json
 import os
-import re
 import shutil
 import time
 from collections.abc import Iterator
@@ -19,7 +17,7 @@ import pytest
 
 from browser_explorer import (CHARTS, drag_towards_middle, keep_offline, key_to_frame, launch, move_and_check, nudge,
                               require_playwright, slider_handle)
-from lab_server import LabServer
+from lab_server import LabServer, phase_timings
 
 ROOT = Path(__file__).resolve().parent.parent
 LESSONS = {"08": ROOT / "notebooks" / "08_soft_floor.ipynb", "09": ROOT / "notebooks" / "09_gumbel_softmax.ipynb"}
@@ -65,14 +63,7 @@ ERRORS = """() => {
 @pytest.fixture
 def timings(request: pytest.FixtureRequest) -> Iterator[dict[str, float]]:
     """Seconds per phase (and the redraw benchmark), printed and kept in test-artifacts/browser/."""
-    found: dict[str, float] = {}
-    start = time.perf_counter()
-    yield found
-    found["whole test"] = time.perf_counter() - start
-    print({name: round(value, 2) for name, value in found.items()})
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    name = re.sub(r"\W+", "-", request.node.name).strip("-")
-    (ARTIFACTS / f"timings-{name}.json").write_text(json.dumps(found, indent=1))
+    yield from phase_timings(request, ARTIFACTS)
 
 
 @pytest.fixture
