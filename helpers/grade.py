@@ -2,7 +2,8 @@
 
 SUBMISSIONS holds one folder per learner with their practice notebooks (or nbgrader's
 submitted/<learner>/<assignment>/*.ipynb). Each notebook runs from scratch in its own sandboxed kernel,
-then the grader checks every exercise in that kernel with a grading seed (see helpers/grading/).
+then a checker process that never runs learner code judges every exercise with a grading seed, calling
+the learner's functions through a socket (see helpers/grading/channel.py).
 Writes the gradebook CSV, a JSON with every message next to it and feedback/<learner>.md.
 `--progress [FOLDER]` grades one folder (default exercises/) and prints a table instead.
 `--points FILE` (TOML) sets points and weights, `--due`/`--late` a deadline, `--lms`/`--roster` an LMS
@@ -11,14 +12,17 @@ import file, `--shard K/N` one slice of the class; `merge` and `export` work on 
 from __future__ import annotations
 
 import argparse
+import faulthandler
 import os
+import resource
 import shutil
+import signal
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from helpers.grading import collect, jobs, lateness, outputs, points, prepare, report, shards
+from helpers.grading import allowlist, checker, collect, jobs, lateness, outputs, points, prepare, report, shards
 from helpers.grading.runner import KERNEL_NAME, Settings
 
 GRADING_SEED = 1  # the practice checks use 0; a right answer passes for any seed
@@ -38,7 +42,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--assignments", type=Path, default=prepare.ROOT / "exercises", help="the practice notebooks handed out")
     p.add_argument("--protect", type=Path, action="append", help="folder kernels may neither read nor change (default: solutions/)")
     p.add_argument("--extra-rules", type=Path, action="append", default=[], help="extra rule modules (tests)")
-    p.add_argument("--no-sandbox", action="store_true", help="do not use Landlock (protected folders are restored instead)")
+    p.add_argument("--sandbox", choices=("auto", "bwrap", "landlock", "none"), default="auto",
+                   help="kernel sandbox: bubblewrap where it runs, else Landlock (auto); none needs --unsafe-no-sandbox")
+    p.add_argument("--unsafe-no-sandbox", action="store_true",
+                   help="grade without any sandbox (UNSAFE: learner code can change files; they are checked afterwards)")
     p.add_argument("--progress", action="store_true", help="grade one learner's folder and print a table")
     add_output_options(p)
     p.add_argument("--due", help="due time, ISO 8601 (2026-12-10T23:59:00+01:00; no zone = UTC)")
@@ -84,28 +91,43 @@ def grade(args: argparse.Namespace) -> tuple[list[dict], dict[str, str], dict]:
                  for a in assignments}
     workroot = Path(tempfile.mkdtemp(prefix="autograd-grader-"))
     protect = [p.resolve() for p in (args.protect or [prepare.ROOT / "solutions"])]
-    hidden = protect + [workroot, source.resolve()]
-    if not args.progress:
-        hidden += [args.out.resolve(), args.out.resolve().with_suffix(".json"), _feedback_dir(args).resolve()]
-    read_roots, sandbox_note = prepare.sandbox_plan(hidden, enabled=not args.no_sandbox)
-    snapshot = prepare.snapshot_tree(protect) if read_roots is None else {}
+    bwrap, read_roots, sandbox_note = prepare.sandbox_plan("none" if args.progress else args.sandbox)
+    unsafe = bwrap is None and read_roots is None
+    if unsafe and not (args.unsafe_no_sandbox or args.progress):
+        shutil.rmtree(workroot, ignore_errors=True)
+        raise SystemExit(f"refusing to grade: {sandbox_note}. Install bubblewrap (apt-get install bubblewrap), "
+                         "or pass --unsafe-no-sandbox to grade anyway (learner code can then change any file).")
+    watched = [prepare.ROOT, Path(sys.prefix), Path(sys.base_prefix)] if unsafe and not args.progress else []
+    before = allowlist.tree_state(watched) if watched else {}
+    snapshot = prepare.snapshot_tree(protect) if unsafe and not args.progress else {}
     jobs_n = max(1, args.jobs)
+    pool = checker.CheckerPool(args.extra_rules)  # started before any learner code runs
     settings = Settings(timeout=args.timeout, check_timeout=args.check_timeout, seed=args.seed,
                         memory=int(args.memory_gib * 2**30), sources=prepare.snapshot_sources(), extra=extra,
-                        workroot=workroot, kernel_dirs=prepare.write_kernelspec(workroot / "kernels", KERNEL_NAME),
-                        read_roots=read_roots, threads=max(1, (os.cpu_count() or 1) // jobs_n))
+                        workroot=workroot, kernel_dirs=prepare.write_kernelspec(workroot / "kernels", KERNEL_NAME,
+                                                                                bwrap is not None),
+                        read_roots=read_roots, threads=max(1, (os.cpu_count() or 1) // jobs_n),
+                        checker=pool, bwrap=bwrap)
     per_learner = {name: jobs.jobs_for(name, folder, assignments, reference) for name, folder in learners.items()}
     work = [job for name in learners for job in per_learner[name][0]]
     start = time.perf_counter()
     try:
         results = jobs.run_all(work, settings, jobs_n)
     finally:
-        shutil.rmtree(workroot, ignore_errors=True)
+        pool.close()
+        if not os.environ.get("GRADER_KEEP_JOBS"):  # (debugging the grader: keep kernel logs)
+            shutil.rmtree(workroot, ignore_errors=True)
     tampered = prepare.restore_tree(snapshot, protect) if snapshot else []
+    if watched:  # no sandbox: say what changed anywhere in the checkout or the environment
+        changed = allowlist.changed_files(before, allowlist.tree_state(watched))
+        tampered += [f"changed {p}" for p in changed if not _inside_any(p, [args.out.parent, workroot])][:50]
+        sandbox_note += f"; checked {len(before)} files of the checkout and environment afterwards"
     records = []
     for name in learners:
         notebooks = [results[id(job)] for job in per_learner[name][0]]
-        record = report.learner_record(name, notebooks, per_learner[name][1], per_learner[name][2])
+        review = list(per_learner[name][2])
+        review += [flag for nb in notebooks for flag in nb.get("tampering", []) if flag not in review]
+        record = report.learner_record(name, notebooks, per_learner[name][1], review)
         records.append(points.apply(lateness.mark(record, learners[name], rule), scheme))
     titles = {i: registry[i].title for a in assignments for i, _ in a.exercises}
     facts = {"seconds": time.perf_counter() - start, "run": sum(isinstance(j[3], list) for j in work),
@@ -119,6 +141,10 @@ def grade(args: argparse.Namespace) -> tuple[list[dict], dict[str, str], dict]:
     return records, titles, facts
 
 
+def _inside_any(path: str, folders: list[Path]) -> bool:
+    return any(path.startswith(str(f.resolve()) + os.sep) for f in folders)
+
+
 def _feedback_dir(args: argparse.Namespace) -> Path:
     return args.feedback or args.out.parent / "feedback"
 
@@ -130,6 +156,7 @@ def main(argv: list[str] | None = None) -> int:
         from helpers.grading import commands
         return commands.main(argv)
     args = parse_args(argv)
+    faulthandler.register(signal.SIGUSR1)  # `kill -USR1 <pid>` prints where every grading thread is
     if not args.progress and (args.submissions is None or not args.submissions.is_dir()):
         print(f"no such class folder: {args.submissions}", file=sys.stderr)
         return 2
@@ -168,7 +195,9 @@ def _summary(records: list[dict], facts: dict, args: argparse.Namespace) -> str:
              *([f"points: mean {sum(r['points'] for r in records) / max(len(records), 1):.2f} of "
                 f"{records[0]['possible']:g} (weights and late penalties applied)"] if records and (
                  facts["extra"]["scheme"]["custom"] or facts["extra"]["late"]) else []),
-             f"sandbox: {facts['sandbox']}; {facts['memory']}"]
+             f"sandbox: {facts['sandbox']}; {facts['memory']}",
+             f"grader peak memory {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB "
+             "(learner output is not kept)"]
     lines += [f"WARNING: a kernel changed a protected file: {t}" for t in facts["tampered"]]
     flagged = [r["learner"] for r in records if r["review"]]
     if flagged:

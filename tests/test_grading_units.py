@@ -1,16 +1,14 @@
 """The grader's parts that need no kernel: finding files, reading notebooks, reports, sandbox plan, restore."""
 from __future__ import annotations
 
-import importlib.util
 import os
-import time
 from pathlib import Path
 
 import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from helpers.grading import collect, kernel_side, prepare, report, sandbox
+from helpers.grading import allowlist, collect, prepare, report, sandbox
 
 A01 = collect.Assignment("01_first.ipynb", "01", (("01.1", ("x",)), ("01.2", ("f",))))
 A02 = collect.Assignment("02_second.ipynb", "02", (("02.1", ("y",)),))
@@ -122,28 +120,52 @@ def test_snapshot_holds_the_course_helpers_but_not_the_grader() -> None:
     assert not any(name.startswith(("helpers.grading", "helpers.grade")) for name in sources)
 
 
-def test_source_finder_serves_only_its_own_modules() -> None:
-    finder = kernel_side._SourceFinder({"helpers": ["/x/__init__.py", "A = 1", True],
-                                        "helpers.checking": ["/x/checking.py", "B = 2", False]})
-    assert finder.find_spec("numpy") is None
-    spec = finder.find_spec("helpers.checking")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    assert module.B == 2 and module.__file__ == "/x/checking.py"
-    with pytest.raises(ModuleNotFoundError):
-        finder.find_spec("helpers.planted")
+def test_symlinked_notebooks_and_folders_are_never_followed(tmp_path: Path) -> None:
+    secret = _touch(tmp_path / "solutions" / "01_first.ipynb")
+    learner = tmp_path / "class" / "ann"
+    _touch(learner / "02_second.ipynb")
+    (learner / "01_first.ipynb").symlink_to(secret)
+    (learner / "nested").symlink_to(tmp_path / "solutions", target_is_directory=True)
+    (tmp_path / "class" / "bob").symlink_to(tmp_path / "solutions", target_is_directory=True)
+    assert [p.name for p in collect.notebook_files(learner)] == ["02_second.ipynb"]
+    assert collect.symlinks(learner) == ["01_first.ipynb", "nested"]
+    assert collect.notebook_files(tmp_path / "class" / "bob") == [] and collect.symlinks(tmp_path / "class" / "bob") == ["."]
+    assert "bob" in collect.find_learners(tmp_path / "class")  # a row (with a note), never its contents
+    with pytest.raises(collect.NotANotebook, match="symbolic link"):
+        collect.read_code_cells(learner / "01_first.ipynb")
 
 
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
-def test_a_hanging_or_dying_check_gets_a_message() -> None:
-    pid = os.fork()
-    if pid == 0:
-        time.sleep(60)
-        os._exit(0)
-    start = time.monotonic()
-    message, hint = kernel_side._wait(pid, 0.3)
-    assert "longer than 0.3 s" in message and "endless loop" in hint and time.monotonic() - start < 5
-    pid = os.fork()
-    if pid == 0:
-        os._exit(3)
-    assert "exit code 3" in kernel_side._wait(pid, 5)[0]
+def test_allow_list_names_the_course_package_but_not_the_checkout() -> None:
+    paths = allowlist.allowed_paths()
+    assert str(allowlist.HELPERS) in paths and "/usr" in paths
+    assert str(allowlist.ROOT) not in paths
+    assert not any(p.startswith(str(allowlist.ROOT / "solutions")) or p.startswith(str(allowlist.ROOT / ".git"))
+                   for p in paths)
+
+
+def test_tree_state_finds_added_changed_and_removed_files(tmp_path: Path) -> None:
+    _touch(tmp_path / "a.txt", "a")
+    _touch(tmp_path / "b.txt", "b")
+    before = allowlist.tree_state([tmp_path])
+    (tmp_path / "a.txt").write_text("changed, longer")
+    (tmp_path / "b.txt").unlink()
+    _touch(tmp_path / "c.txt", "new")
+    changed = allowlist.changed_files(before, allowlist.tree_state([tmp_path]))
+    assert changed == [str(tmp_path / n) for n in ("a.txt", "b.txt", "c.txt")]
+
+
+@pytest.mark.skipif(allowlist.bwrap_args() is None, reason="bubblewrap cannot run here")
+def test_bwrap_hides_the_checkout_and_the_network(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    code = ("import os, socket\n"
+            f"print(sorted(os.listdir({str(allowlist.ROOT)!r})))\n"
+            "s = socket.socket()\n"
+            "try:\n    s.connect(('1.1.1.1', 53)); print('net')\nexcept OSError:\n    print('no net')\n"
+            "print(os.getpid())\n")
+    done = subprocess.run([*allowlist.bwrap_args(), sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=300, cwd="/")
+    listed, net, pid = done.stdout.splitlines()
+    assert ".git" not in listed and "solutions" not in listed and "tests" not in listed and "'helpers'" in listed
+    assert net == "no net" and int(pid) < 10  # its own PID namespace

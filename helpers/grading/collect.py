@@ -1,6 +1,7 @@
 """Find what to grade: the assignments (practice notebooks), the learners and their notebook files."""
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -49,14 +50,34 @@ def find_learners(submissions: Path) -> dict[str, Path]:
     """Learner name -> folder; accepts SUBMISSIONS/<learner>/ and nbgrader's submitted/<learner>/<assignment>/."""
     root = submissions / "submitted" if (submissions / "submitted").is_dir() else submissions
     return {d.name: d for d in sorted(root.iterdir(), key=lambda p: p.name)
-            if d.is_dir() and not d.name.startswith(".")}
+            if (d.is_dir() or d.is_symlink()) and not d.name.startswith(".")}  # a linked folder gets a row, unread
 
 
 def notebook_files(folder: Path) -> list[Path]:
-    """Every .ipynb under a learner's folder (nbgrader nests one folder per assignment), sorted."""
-    files = [p for p in folder.rglob("*.ipynb")
-             if p.is_file() and not any(part.startswith(".") for part in p.relative_to(folder).parts)]
+    """Every .ipynb under a learner's folder (nbgrader nests one folder per assignment), sorted.
+
+    Symbolic links are never followed: a linked notebook or folder could point at solutions/."""
+    if folder.is_symlink():
+        return []
+    files = []
+    for base, dirs, names in os.walk(folder):  # os.walk does not descend into linked folders
+        dirs[:] = [d for d in dirs if not d.startswith(".") and not os.path.islink(os.path.join(base, d))]
+        files += [Path(base, n) for n in names if n.endswith(".ipynb") and not n.startswith(".")
+                  and not os.path.islink(os.path.join(base, n)) and os.path.isfile(os.path.join(base, n))]
     return sorted(files, key=lambda p: p.relative_to(folder).as_posix())
+
+
+def symlinks(folder: Path) -> list[str]:
+    """The symbolic links in a learner's folder (the folder itself included), for the learner's notes."""
+    if folder.is_symlink():
+        return ["."]
+    found = []
+    for base, dirs, names in os.walk(folder):
+        for name in dirs + names:
+            path = Path(base, name)
+            if path.is_symlink():
+                found.append(path.relative_to(folder).as_posix())
+    return sorted(found)
 
 
 def match_files(files: list[Path], assignments: list[Assignment], folder: Path) -> tuple[dict[str, Path], list[str]]:
@@ -81,6 +102,8 @@ def match_files(files: list[Path], assignments: list[Assignment], folder: Path) 
 
 def read_code_cells(path: Path) -> list[str]:
     """The sources of a notebook's code cells; outputs and metadata are dropped. Raises NotANotebook."""
+    if path.is_symlink():
+        raise NotANotebook("the file is a symbolic link, which the grader never follows")
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -108,6 +131,8 @@ REVIEW = {
     "IPython hooks": r"events\.register|ast_transformers|input_transformers|set_custom_exc|register_magic",
     "process tricks": r"settrace|setprofile|_getframe|gc\.get_objects|ctypes|os\._exit|os\.kill|signal\.|threading|_thread",
     "writes files": r"open\([^)]*['\"][wa]b?\+?['\"]|write_text|write_bytes|shutil\.|os\.remove|unlink\(",
+    "reaches for course files": r"\.git\b|solutions/|\btests/|\.\./",
+    "starts processes": r"subprocess|os\.fork|os\.setsid|os\.system|multiprocessing|os\.spawn|os\.exec",
 }
 
 

@@ -1,7 +1,8 @@
 """Start an IPython kernel inside the grader's sandbox. Run as a script by the grader's kernelspec.
 
 The grader passes the limits in the GRADER_SANDBOX environment variable (JSON: memory cap in bytes,
-readable roots, writable folders). They are applied here, before ipykernel and any learner code run,
+and either bubblewrap's arguments, with which this script starts itself again inside `bwrap`, or
+Landlock's readable roots and writable folders). They are applied here, before ipykernel and any learner code run,
 and inherited by everything the kernel starts.
 """
 import json
@@ -16,6 +17,11 @@ if __name__ == "__main__":
     sys.path.remove(_here)
     del sys.modules["sandbox"]
     limits = json.loads(os.environ.pop("GRADER_SANDBOX", "{}"))
+    if limits.get("bwrap"):  # start again inside bubblewrap (its allow-list, PID namespace, no network)
+        argv = limits.pop("bwrap")
+        os.environ["GRADER_SANDBOX"] = json.dumps(limits)
+        os.environ.pop("JPY_PARENT_PID", None)  # ipykernel's parent poller misreads a PID namespace (parent = 1)
+        os.execv(argv[0], [*argv, sys.executable, os.path.join(_here, "kernel_boot.py"), *sys.argv[1:]])
     sandbox.cap_memory(int(limits.get("memory", 0)))
     if limits.get("write"):
         sandbox.restrict(limits.get("read", []), limits["write"])

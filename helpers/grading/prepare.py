@@ -5,7 +5,7 @@ import json
 import sys
 from pathlib import Path
 
-from helpers.grading import sandbox
+from helpers.grading import allowlist, sandbox
 
 HELPERS = Path(__file__).resolve().parent.parent
 ROOT = HELPERS.parent
@@ -25,26 +25,35 @@ def snapshot_sources(package: Path = HELPERS) -> dict[str, list]:
     return sources
 
 
-def write_kernelspec(folder: Path, name: str) -> list[str]:
+def write_kernelspec(folder: Path, name: str, message_interrupts: bool = False) -> list[str]:
     """A kernelspec that starts ipykernel through kernel_boot.py (memory cap and sandbox first)."""
     spec_dir = folder / name
     spec_dir.mkdir(parents=True, exist_ok=True)
     boot = Path(__file__).resolve().parent / "kernel_boot.py"
     spec = {"argv": [sys.executable, str(boot), "-f", "{connection_file}"], "display_name": "grader",
-            "language": "python", "interrupt_mode": "signal", "metadata": {"debugger": False}}
+            "language": "python",
+            "interrupt_mode": "message" if message_interrupts else "signal",  # bwrap does not pass SIGINT on
+            "metadata": {"debugger": False}}
     (spec_dir / "kernel.json").write_text(json.dumps(spec))
     return [str(folder)]
 
 
-def sandbox_plan(protected: list[Path], enabled: bool = True) -> tuple[list[str] | None, str]:
-    """Readable roots for Landlock (None when unavailable) and a one-line description for the summary."""
-    abi = sandbox.landlock_abi() if enabled else 0
-    if abi < 1:
-        why = "switched off" if not enabled else "Landlock is not available on this system"
-        return None, f"no file-system sandbox ({why}): protected folders are checked and restored afterwards"
-    scope = ", no signals to the grader" if abi >= 6 else ""
-    roots = sandbox.readable_roots([str(p) for p in protected])
-    return roots, f"Landlock ABI {abi}: kernels write only their own folder{scope}; {len(protected)} paths hidden"
+def sandbox_plan(mode: str = "auto") -> tuple[list[str] | None, list[str] | None, str]:
+    """(bwrap arguments, Landlock roots, a line for the summary); both None when no sandbox can run.
+
+    mode: "auto" (bubblewrap, else Landlock), "bwrap", "landlock", or "none"."""
+    if mode in ("auto", "bwrap"):
+        args = allowlist.bwrap_args()
+        if args is not None:
+            return args, None, (f"bubblewrap: kernels see only {len(allowlist.allowed_paths())} read-only folders "
+                                "and their own; own PID namespace, no network")
+    abi = sandbox.landlock_abi() if mode in ("auto", "landlock") else 0
+    if abi >= 1:
+        scope = ", no signals to the grader" if abi >= 6 else ""
+        return None, allowlist.landlock_roots(), (f"Landlock ABI {abi}: kernels read only the allow-list and "
+                                                  f"write only their own folder{scope} (no PID namespace)")
+    why = "switched off" if mode == "none" else "neither bubblewrap nor Landlock can run here"
+    return None, None, f"NO SANDBOX ({why}): grading was unsafe"
 
 
 def memory_baseline_note(limit: int) -> str:

@@ -15,7 +15,8 @@ from helpers.grading.points import fmt
 _UNSAFE = set('/\\:*?"<>|')  # separators, and what Windows refuses in a file name
 
 # Notebook statuses, worst first (the order a learner's status column lists them in).
-STATUSES = ("grader error", "kernel died", "timeout", "not a notebook", "wrong lesson", "missing")
+STATUSES = ("tampered", "grader error", "kernel died", "timeout", "deleted its working folder", "not a notebook",
+            "wrong lesson", "missing")
 _LABEL = {"passed": "Correct", "failed": "Not yet", "not_answered": "Not answered", "error": "Check error",
           "not_graded": "Not graded"}
 
