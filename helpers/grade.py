@@ -1,8 +1,9 @@
 """Grade a class: `python -m helpers.grade SUBMISSIONS --out gradebook/gradebook.csv [--jobs N] [--timeout 120]`.
 
 SUBMISSIONS holds one folder per learner with their practice notebooks (or nbgrader's
-submitted/<learner>/<assignment>/*.ipynb). Each notebook runs from scratch in its own sandboxed kernel,
-then the grader checks every exercise in that kernel with a grading seed (see helpers/grading/).
+submitted/<learner>/<assignment>/*.ipynb). Each notebook runs from scratch in its own sandboxed process,
+forked from a worker that imported torch once, then the grader checks every exercise with a grading seed
+(see helpers/grading/).
 Writes the gradebook CSV, a JSON with every message next to it and feedback/<learner>.md.
 `--progress [FOLDER]` grades one folder (default exercises/) and prints a table instead.
 """
@@ -16,8 +17,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from helpers.grading import collect, jobs, prepare, report
-from helpers.grading.runner import KERNEL_NAME, Settings
+from helpers.grading import collect, isolate, jobs, pool, prepare, report
+from helpers.grading.runner import Settings
 
 GRADING_SEED = 1  # the practice checks use 0; a right answer passes for any seed
 
@@ -67,18 +68,23 @@ def grade(args: argparse.Namespace) -> tuple[list[dict], dict[str, str], dict]:
     if not args.progress:
         hidden += [args.out.resolve(), args.out.resolve().with_suffix(".json"), _feedback_dir(args).resolve()]
     read_roots, sandbox_note = prepare.sandbox_plan(hidden, enabled=not args.no_sandbox)
+    sandbox_note += ("; each notebook in its own PID namespace" if isolate.can_unshare_pid() else
+                     "; no PID namespace here: a notebook's processes are killed with its session")
     snapshot = prepare.snapshot_tree(protect) if read_roots is None else {}
     jobs_n = max(1, args.jobs)
     settings = Settings(timeout=args.timeout, check_timeout=args.check_timeout, seed=args.seed,
                         memory=int(args.memory_gib * 2**30), sources=prepare.snapshot_sources(), extra=extra,
-                        workroot=workroot, kernel_dirs=prepare.write_kernelspec(workroot / "kernels", KERNEL_NAME),
-                        read_roots=read_roots, threads=max(1, (os.cpu_count() or 1) // jobs_n))
-    per_learner = {name: jobs.jobs_for(name, folder, assignments, reference) for name, folder in learners.items()}
-    work = [job for name in learners for job in per_learner[name][0]]
+                        workroot=workroot, read_roots=read_roots, threads=max(1, (os.cpu_count() or 1) // jobs_n))
     start = time.perf_counter()
-    try:
-        results = jobs.run_all(work, settings, jobs_n)
+    log = open(workroot / "workers.log", "wb")  # the workers' own stderr, kept out of the grader's terminal
+    workers = pool.Pool(jobs_n, settings.for_worker(), pool.worker_env(settings.threads, workroot), log)
+    try:  # the workers import torch while the submissions are read
+        per_learner = {name: jobs.jobs_for(name, folder, assignments, reference) for name, folder in learners.items()}
+        work = [job for name in learners for job in per_learner[name][0]]
+        results = jobs.run_all(work, settings, workers)
     finally:
+        workers.close()
+        log.close()
         shutil.rmtree(workroot, ignore_errors=True)
     tampered = prepare.restore_tree(snapshot, protect) if snapshot else []
     records = []

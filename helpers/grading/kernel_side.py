@@ -1,7 +1,8 @@
-"""The code the grader runs INSIDE a learner's kernel, after the learner's cells (never imported by learners).
+"""The code the grader runs INSIDE a learner's process, after the learner's cells (never imported by learners).
 
-The grader sends this file's text in a cell that executes it in a fresh namespace (so a learner's global
-named `open` or `check` is never seen) and calls `grade(user_namespace, spec)`. Each exercise is checked
+The learner's process (learner.py) compiles this file's text, read by the worker before any learner code
+ran, in a fresh namespace (so a learner's global named `open` or `check` is never seen) and calls
+`grade(user_namespace, spec)`. Each exercise is checked
 in a forked child of the kernel: it holds the learner's objects but none of their threads, drops every
 `helpers*` module, loads the course helpers from the sources the grader read before any learner code
 ran, and writes its verdict (with the grader's nonce) to a file in a folder made after the learner's
@@ -131,8 +132,13 @@ def _fresh_helpers(spec: dict) -> Any:
         module = type(sys)(f"helpers.checks._extra_{number}")
         module.__file__ = filename
         sys.modules[module.__name__] = module
-        exec(compile(source, filename, "exec"), module.__dict__)  # noqa: S102
+        exec(_code(source, filename), module.__dict__)  # noqa: S102
     return checking
+
+
+def _code(source: Any, filename: str) -> Any:
+    """A module's code: compiled by the worker before any learner code ran, or compiled here from its text."""
+    return source if isinstance(source, type(_code.__code__)) else compile(source, filename, "exec")
 
 
 class _SourceFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
@@ -156,7 +162,7 @@ class _SourceFinder(importlib.abc.MetaPathFinder, importlib.abc.Loader):
 
     def exec_module(self, module: Any) -> None:
         filename, source, _ = self.sources[module.__name__]
-        exec(compile(source, filename, "exec"), module.__dict__)  # noqa: S102
+        exec(_code(source, filename), module.__dict__)  # noqa: S102
 
 
 def _wait(pid: int, limit: float) -> tuple[str, str]:

@@ -1,8 +1,6 @@
-"""What the grader sets up once, before any learner code runs: helpers' sources, kernelspec, sandbox plan."""
+"""What the grader sets up once, before any learner code runs: helpers' sources, sandbox plan."""
 from __future__ import annotations
 
-import json
-import sys
 from pathlib import Path
 
 from helpers.grading import sandbox
@@ -25,17 +23,6 @@ def snapshot_sources(package: Path = HELPERS) -> dict[str, list]:
     return sources
 
 
-def write_kernelspec(folder: Path, name: str) -> list[str]:
-    """A kernelspec that starts ipykernel through kernel_boot.py (memory cap and sandbox first)."""
-    spec_dir = folder / name
-    spec_dir.mkdir(parents=True, exist_ok=True)
-    boot = Path(__file__).resolve().parent / "kernel_boot.py"
-    spec = {"argv": [sys.executable, str(boot), "-f", "{connection_file}"], "display_name": "grader",
-            "language": "python", "interrupt_mode": "signal", "metadata": {"debugger": False}}
-    (spec_dir / "kernel.json").write_text(json.dumps(spec))
-    return [str(folder)]
-
-
 def sandbox_plan(protected: list[Path], enabled: bool = True) -> tuple[list[str] | None, str]:
     """Readable roots for Landlock (None when unavailable) and a one-line description for the summary."""
     abi = sandbox.landlock_abi() if enabled else 0
@@ -49,7 +36,7 @@ def sandbox_plan(protected: list[Path], enabled: bool = True) -> tuple[list[str]
 
 def memory_baseline_note(limit: int) -> str:
     """How the memory cap reads in the summary."""
-    return f"address space capped at {limit / 2**30:.1f} GiB per kernel (torch alone maps about 1.5 GiB)"
+    return f"address space capped at {limit / 2**30:.1f} GiB per notebook (torch alone maps about 1.5 GiB)"
 
 
 def snapshot_tree(folders: list[Path]) -> dict[Path, bytes]:

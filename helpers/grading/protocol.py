@@ -1,38 +1,12 @@
-"""What crosses between the grader and a learner's kernel: the grader's cells, the kernel's environment, verdicts."""
+"""What crosses from a learner's process to the grader: verdict files, read only with the grader's nonce."""
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
-from typing import Any
-
-_KERNEL_SIDE = (Path(__file__).parent / "kernel_side.py").read_text()
-
-
-def trampoline(call: str, args: str = "") -> str:
-    """A cell that runs kernel_side.py in a fresh namespace, out of reach of the learner's globals."""
-    return ("import builtins as __grader_b\n"
-            "__grader_ns = {'__builtins__': __grader_b, '__name__': '__grader__'}\n"
-            f"__grader_b.exec(__grader_b.compile({_KERNEL_SIDE!r}, '<grader>', 'exec'), __grader_ns)\n"
-            f"__grader_ns[{call!r}]({args})\n")
-
-
-def kernel_env(job: Path, work: Path, settings: Any) -> dict[str, str]:
-    """The kernel's environment: limits for kernel_boot.py, its own temp and IPython folders, thread count."""
-    env = dict(os.environ)
-    for name in ("GRADER_SANDBOX", "JPY_SESSION_NAME"):
-        env.pop(name, None)
-    limits: dict = {"memory": settings.memory}
-    if settings.read_roots is not None:
-        limits.update(read=settings.read_roots, write=[str(job)])
-    env.update(GRADER_SANDBOX=json.dumps(limits), TMPDIR=str(work / "tmp"), IPYTHONDIR=str(job / "ipython"),
-               PYTHONDONTWRITEBYTECODE="1", MPLBACKEND="agg",
-               OMP_NUM_THREADS=str(settings.threads), MKL_NUM_THREADS=str(settings.threads))
-    return env
 
 
 def read_results(folder: Path, nonce: str, exercises: list) -> dict[str, dict]:
-    """Verdicts written by the grading cell; a file without the nonce or for another exercise is ignored."""
+    """Verdicts written by the checking children; a file without the nonce or for another exercise is ignored."""
     results: dict[str, dict] = {}
     for index, (exercise_id, _) in enumerate(exercises):
         try:

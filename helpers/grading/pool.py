@@ -1,0 +1,106 @@
+"""The grader's side of the workers: start them (all at once, so their imports overlap), hand out notebooks.
+
+Each worker is a `python -m helpers.grading.worker` process talking JSON lines over its stdin and stdout.
+A worker that dies (it should not: learner code never runs in it) is replaced, and the notebook it was
+running is reported as a grader error rather than lost.
+"""
+from __future__ import annotations
+
+import json
+import os
+import queue
+import subprocess
+import sys
+from pathlib import Path
+from typing import IO
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+class WorkerDied(Exception):
+    """The worker process ended or answered nonsense."""
+
+
+class Worker:
+    """One fork server; `run(job)` grades one notebook in it."""
+
+    def __init__(self, settings: dict, env: dict[str, str], log: IO[bytes]) -> None:
+        self.settings, self.env, self.log = settings, env, log
+        self.proc: subprocess.Popen | None = None
+        self._start()
+
+    def _start(self) -> None:
+        self.proc = subprocess.Popen([sys.executable, "-m", "helpers.grading.worker"], stdin=subprocess.PIPE,
+                                     stdout=subprocess.PIPE, stderr=self.log, cwd=ROOT, env=self.env,
+                                     text=True, encoding="utf-8")
+        self.proc.stdin.write(json.dumps(self.settings) + "\n")
+        self.proc.stdin.flush()
+        self._ready = False
+
+    def _answer(self) -> dict:
+        line = self.proc.stdout.readline()
+        try:
+            return json.loads(line)
+        except ValueError:
+            raise WorkerDied(f"the worker stopped (exit code {self.proc.poll()}); see its log") from None
+
+    def run(self, job: dict) -> dict:
+        """Send one notebook, wait for its outcome; on a dead worker start a new one and raise WorkerDied."""
+        try:
+            if not self._ready:
+                self._answer()
+                self._ready = True
+            self.proc.stdin.write(json.dumps(job) + "\n")
+            self.proc.stdin.flush()
+            return self._answer()
+        except (WorkerDied, OSError) as exc:
+            self.close()
+            self._start()
+            raise WorkerDied(str(exc)) from None
+
+    def close(self) -> None:
+        """Stop the worker: closing its stdin ends its loop; kill it if it does not end."""
+        if self.proc is None:
+            return
+        try:
+            self.proc.stdin.close()
+        except OSError:
+            pass
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+        self.proc = None
+
+
+class Pool:
+    """`n` workers; `borrow()` / `give_back()` one at a time from the grading threads."""
+
+    def __init__(self, n: int, settings: dict, env: dict[str, str], log: IO[bytes]) -> None:
+        self.workers = [Worker(settings, env, log) for _ in range(n)]
+        self.free: queue.Queue[Worker] = queue.Queue()
+        for worker in self.workers:
+            self.free.put(worker)
+
+    def run(self, job: dict) -> dict:
+        """Grade one notebook on the next free worker."""
+        worker = self.free.get()
+        try:
+            return worker.run(job)
+        finally:
+            self.free.put(worker)
+
+    def close(self) -> None:
+        """Stop every worker."""
+        for worker in self.workers:
+            worker.close()
+
+
+def worker_env(threads: int, workroot: Path) -> dict[str, str]:
+    """The workers' environment: thread counts, their own IPython folder, no bytecode files written."""
+    env = dict(os.environ)
+    env.pop("JPY_SESSION_NAME", None)
+    env.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads), PYTHONDONTWRITEBYTECODE="1",
+               IPYTHONDIR=str(workroot / "ipython"), PYTHONUNBUFFERED="1")
+    return env

@@ -1,0 +1,152 @@
+"""A grading worker: a fork server that pays for torch, IPython and the course's package once.
+
+Started by the grader as `python -m helpers.grading.worker`; reads one JSON line of settings, then one
+JSON line per notebook on stdin and answers each with one JSON line on its protocol pipe. The worker
+itself never runs learner code: for each notebook it forks a warden (isolate.py), whose PID namespace
+holds the learner's process (learner.py). Every notebook therefore starts from the same clean state,
+this process's, and nothing a notebook does (globals, monkeypatches, threads, processes, RNG state,
+files in its folder) outlives it.
+"""
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import select
+import shutil
+import signal
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+
+def _preload(settings: dict) -> tuple[object, tuple]:
+    """Everything a notebook would import at its start, imported once here (forked children share it)."""
+    os.environ["MPLBACKEND"] = settings.get("mpl_backend", "module://matplotlib_inline.backend_inline")
+    import torch
+
+    torch.set_num_threads(settings["threads"])
+    import helpers  # noqa: F401  (the course's package, as `from helpers import check` loads it)
+    import helpers.checks  # noqa: F401
+    from helpers.grading import cells, learner
+
+    shell = cells.make_shell()
+    import matplotlib.pyplot  # noqa: F401  (with the inline backend, as ipykernel sets it up)
+
+    return shell, learner.compiled(settings)
+
+
+def serve(inbox: int, outbox: int) -> None:
+    """The worker's loop: settings first, then a notebook per line until the grader closes stdin."""
+    reader = os.fdopen(inbox, "r", encoding="utf-8")
+    writer = os.fdopen(outbox, "w", encoding="utf-8")
+    settings = json.loads(reader.readline())
+    shell, code = _preload(settings)
+    writer.write(json.dumps({"ready": os.getpid()}) + "\n")
+    writer.flush()
+    for line in reader:
+        job = json.loads(line)
+        start = time.perf_counter()
+        try:
+            result = run_job(job, settings, (shell, code), keep=(inbox, outbox))
+        except Exception as exc:  # noqa: BLE001  (a worker bug costs one notebook, not the class)
+            result = {"error": f"{type(exc).__name__}: {exc}"}
+        result["seconds"] = time.perf_counter() - start
+        writer.write(json.dumps(result) + "\n")
+        writer.flush()
+
+
+def run_job(job: dict, settings: dict, prepared: tuple, keep: tuple[int, ...]) -> dict:
+    """Run and check one notebook in a fresh namespace-isolated child; return what happened as plain data."""
+    from helpers.grading import isolate, learner
+
+    job_dir = Path(tempfile.mkdtemp(prefix="nb-", dir=settings["workroot"]))
+    (job_dir / "work" / "tmp").mkdir(parents=True)
+    events_r, events_w = os.pipe()
+    control_r, control_w = os.pipe()
+    grace = max(5.0, job["timeout"] / 10)
+    checks = len(job["exercises"]) * (job["check_timeout"] + 2) + 10
+    limit = job["timeout"] + grace + 2 + checks
+    pid = os.fork()
+    if pid == 0:
+        try:
+            for fd in (events_r, control_w, *keep):
+                os.close(fd)
+            isolate.warden(lambda: learner.main(job, settings, *prepared, str(job_dir), events_w, control_r, grace), limit)
+        finally:
+            os._exit(70)
+    os.close(events_w)
+    os.close(control_r)
+    try:
+        run = _follow(pid, events_r, control_w, job_dir, job, limit + 5)
+    finally:
+        os.close(events_r)
+        os.close(control_w)
+        shutil.rmtree(job_dir, ignore_errors=True)
+    return run
+
+
+def _follow(pid: int, events: int, control: int, job_dir: Path, job: dict, limit: float) -> dict:
+    """Read the learner's progress; hand it the nonce after its cells; collect the warden's exit and verdicts."""
+    from helpers.grading import isolate, protocol
+
+    run: dict = {"running": None, "timed_out": [], "not_run": [], "phase": "cells", "results": {}}
+    began = time.monotonic()
+    deadline, buffer, nonce = began + limit, b"", None
+    while True:
+        ready = select.select([events], [], [], max(deadline - time.monotonic(), 0))[0]
+        chunk = os.read(events, 65536) if ready else b""
+        if not chunk:
+            break
+        buffer += chunk
+        *lines, buffer = buffer.split(b"\n")
+        for line in lines:
+            event = _event(line)
+            kind = event.get("event")
+            if kind == "start" and isinstance(event.get("cell"), int):
+                run["running"] = event["cell"]
+            elif kind == "done":
+                run["running"] = None
+            elif kind == "cells done" and nonce is None:
+                run["timed_out"] = [i for i in event.get("timed_out", []) if isinstance(i, int)]
+                run["not_run"] = [i for i in event.get("not_run", []) if isinstance(i, int)]
+                run["phase"], nonce = "checks", secrets.token_hex(16)  # made only now: no cell could know it
+                run["cells_seconds"] = time.monotonic() - began
+                (job_dir / "work" / f".grader-{nonce}").mkdir()
+                os.write(control, (nonce + "\n").encode())
+            elif kind == "graded":
+                run["phase"] = "graded"
+                run["checks_seconds"] = time.monotonic() - began - run.get("cells_seconds", 0)
+    code = isolate.wait_with_deadline(pid, max(deadline - time.monotonic(), 0) + 1)
+    run["exit"] = code
+    run["deadline"] = code == isolate.DEADLINE_EXIT or time.monotonic() > deadline
+    if nonce is not None:
+        run["results"] = protocol.read_results(job_dir / "work" / f".grader-{nonce}", nonce, job["exercises"])
+    return run
+
+
+def _event(line: bytes) -> dict:
+    try:
+        event = json.loads(line)
+    except ValueError:
+        return {}
+    return event if isinstance(event, dict) else {}
+
+
+def main() -> None:
+    """Entry point: keep the protocol pipes private, send stray prints to stderr, die with the grader."""
+    from helpers.grading import isolate
+
+    isolate.die_with_parent()
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the grader, which stops the workers
+    inbox, outbox = os.dup(0), os.dup(1)
+    null = os.open(os.devnull, os.O_RDWR)
+    os.dup2(null, 0)
+    os.dup2(2, 1)
+    serve(inbox, outbox)
+
+
+if __name__ == "__main__":
+    main()
+    sys.exit(0)
