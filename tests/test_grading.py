@@ -33,6 +33,8 @@ ANSWER_CELL = {1: 3, 2: 6, 3: 9, 4: 12}  # exercise number -> index of its answe
 CAN_SANDBOX, CAN_HIDE_SIGNALS = sandbox.landlock_abi() >= 1, sandbox.landlock_abi() >= 6
 PLANTED = Path(__file__).resolve().parent.parent / "solutions" / "zz_planted_by_test_grading.txt"
 TIMEOUT, CHECK_TIMEOUT = "10", "3"
+# A learner process forked from a worker maps about 0.7 GiB (an ipykernel with torch mapped 1.6 GiB):
+# 1.5 GiB leaves the memory hog the same headroom that 2.5 GiB left a kernel.
 
 
 def learner_nb(right: tuple[int, ...] = (), *, replace: dict[int, str] | None = None,
@@ -158,7 +160,7 @@ def run_grader(root: Path, cls: Path, protected: Path, *extra: str) -> subproces
     cmd = [sys.executable, "-m", "helpers.grade", str(cls), "--out", str(root / "out" / "gradebook.csv"),
            "--assignments", str(assign), "--extra-rules", str(RULES), "--protect", str(protected),
            *(["--protect", str(PLANTED.parent)] if CAN_SANDBOX else []),
-           "--timeout", TIMEOUT, "--check-timeout", CHECK_TIMEOUT, "--memory-gib", "2.5", "--jobs", "2", *extra]
+           "--timeout", TIMEOUT, "--check-timeout", CHECK_TIMEOUT, "--memory-gib", "1.5", "--jobs", "2", *extra]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=600, cwd=Path(__file__).parent.parent)
 
 

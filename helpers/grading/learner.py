@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import sys
 import tempfile
@@ -29,6 +30,8 @@ def compiled(settings: dict) -> tuple[dict, list]:
 def main(job: dict, settings: dict, shell: object, code: tuple[dict, list], job_dir: str, events: int, control: int,
          grace: float) -> None:
     """Everything the learner's process does; ends with os._exit."""
+    import torch
+
     from helpers.grading import cells, sandbox
 
     kernel_side = _KERNEL_SIDE  # a local: what the learner's cells can reach is only what they can find
@@ -42,6 +45,9 @@ def main(job: dict, settings: dict, shell: object, code: tuple[dict, list], job_
     os.chdir(work)
     os.environ.update(TMPDIR=os.path.join(work, "tmp"), HOME=work, PWD=work)
     tempfile.tempdir = None
+    random.seed(settings["seed"])  # fork reseeds `random` from the OS, torch seeds itself at random on import:
+    torch.manual_seed(settings["seed"])  # fixed states keep a notebook's grade the same on every run
+    torch.set_num_threads(int(settings["threads"]))
     sandbox.cap_memory(int(settings["memory"]))
     if settings.get("read_roots") is not None:
         sandbox.restrict(settings["read_roots"], [job_dir])

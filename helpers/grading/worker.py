@@ -65,21 +65,22 @@ def run_job(job: dict, settings: dict, prepared: tuple, keep: tuple[int, ...]) -
     (job_dir / "work" / "tmp").mkdir(parents=True)
     events_r, events_w = os.pipe()
     control_r, control_w = os.pipe()
-    grace = max(5.0, job["timeout"] / 10)
-    checks = len(job["exercises"]) * (job["check_timeout"] + 2) + 10
-    limit = job["timeout"] + grace + 2 + checks
+    grace = max(5.0, job["timeout"] / 10)  # for the cells after one that used up the budget, all together
+    cells_limit = job["timeout"] + grace + 2  # 2 s for an interrupted cell to unwind
+    checks_limit = len(job["exercises"]) * (job["check_timeout"] + 2) + 10
     pid = os.fork()
     if pid == 0:
         try:
             for fd in (events_r, control_w, *keep):
                 os.close(fd)
-            isolate.warden(lambda: learner.main(job, settings, *prepared, str(job_dir), events_w, control_r, grace), limit)
+            isolate.warden(lambda: learner.main(job, settings, *prepared, str(job_dir), events_w, control_r, grace),
+                           cells_limit + checks_limit + 5)  # a backstop: the worker kills earlier
         finally:
             os._exit(70)
     os.close(events_w)
     os.close(control_r)
     try:
-        run = _follow(pid, events_r, control_w, job_dir, job, limit + 5)
+        run = _follow(pid, events_r, control_w, job_dir, job, (cells_limit, checks_limit))
     finally:
         os.close(events_r)
         os.close(control_w)
@@ -87,43 +88,59 @@ def run_job(job: dict, settings: dict, prepared: tuple, keep: tuple[int, ...]) -
     return run
 
 
-def _follow(pid: int, events: int, control: int, job_dir: Path, job: dict, limit: float) -> dict:
-    """Read the learner's progress; hand it the nonce after its cells; collect the warden's exit and verdicts."""
+def _follow(pid: int, events: int, control: int, job_dir: Path, job: dict, limits: tuple[float, float]) -> dict:
+    """Read the learner's progress; hand it the nonce after its cells; kill it at the hard deadline of its
+    cells, then of its checks (killing the warden kills init, and so the namespace); collect the verdicts."""
     from helpers.grading import isolate, protocol
 
+    cell_ids = range(len(job["sources"]))  # the learner's process could send anything: keep real cell numbers
     run: dict = {"running": None, "timed_out": [], "not_run": [], "phase": "cells", "results": {}}
     began = time.monotonic()
-    deadline, buffer, nonce = began + limit, b"", None
+    deadline, buffer, nonce, killed = began + limits[0], b"", None, False
     while True:
-        ready = select.select([events], [], [], max(deadline - time.monotonic(), 0))[0]
-        chunk = os.read(events, 65536) if ready else b""
+        left = deadline - time.monotonic()
+        if left <= 0 or not select.select([events], [], [], left)[0]:  # checked on every read: a flood
+            killed = True                                                 # of events cannot delay it
+            os.kill(pid, signal.SIGKILL)
+            break
+        chunk = os.read(events, 65536)
         if not chunk:
             break
-        buffer += chunk
-        *lines, buffer = buffer.split(b"\n")
+        *lines, buffer = (buffer + chunk).split(b"\n")
+        buffer = buffer[-4096:]  # events are short; a learner's endless line is not kept
         for line in lines:
             event = _event(line)
             kind = event.get("event")
-            if kind == "start" and isinstance(event.get("cell"), int):
+            if kind == "start" and _cell(event.get("cell"), cell_ids):
                 run["running"] = event["cell"]
             elif kind == "done":
                 run["running"] = None
             elif kind == "cells done" and nonce is None:
-                run["timed_out"] = [i for i in event.get("timed_out", []) if isinstance(i, int)]
-                run["not_run"] = [i for i in event.get("not_run", []) if isinstance(i, int)]
+                run["timed_out"] = [i for i in _list(event, "timed_out") if _cell(i, cell_ids)]
+                run["not_run"] = [i for i in _list(event, "not_run") if _cell(i, cell_ids)]
                 run["phase"], nonce = "checks", secrets.token_hex(16)  # made only now: no cell could know it
                 run["cells_seconds"] = time.monotonic() - began
                 (job_dir / "work" / f".grader-{nonce}").mkdir()
                 os.write(control, (nonce + "\n").encode())
+                deadline = time.monotonic() + limits[1]
             elif kind == "graded":
                 run["phase"] = "graded"
                 run["checks_seconds"] = time.monotonic() - began - run.get("cells_seconds", 0)
-    code = isolate.wait_with_deadline(pid, max(deadline - time.monotonic(), 0) + 1)
+    code = isolate.wait_with_deadline(pid, 10)
     run["exit"] = code
-    run["deadline"] = code == isolate.DEADLINE_EXIT or time.monotonic() > deadline
+    run["deadline"] = killed or code == isolate.DEADLINE_EXIT
     if nonce is not None:
         run["results"] = protocol.read_results(job_dir / "work" / f".grader-{nonce}", nonce, job["exercises"])
     return run
+
+
+def _cell(value: object, cell_ids: range) -> bool:
+    return type(value) is int and value in cell_ids
+
+
+def _list(event: dict, key: str) -> list:
+    value = event.get(key)
+    return value if isinstance(value, list) else []
 
 
 def _event(line: bytes) -> dict:
