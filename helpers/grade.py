@@ -94,7 +94,7 @@ def grade(args: argparse.Namespace) -> tuple[list[dict], dict[str, str], dict]:
     titles = {i: registry[i].title for a in assignments for i, _ in a.exercises}
     facts = {"seconds": time.perf_counter() - start, "run": sum(isinstance(j[3], list) for j in work),
              "sandbox": sandbox_note, "memory": prepare.memory_baseline_note(settings.memory),
-             "tampered": tampered, "jobs": jobs_n, "exercises": len(titles)}
+             "tampered": tampered, "jobs": jobs_n, "exercises": len(titles), "spent": workers.seconds}
     return records, titles, facts
 
 
@@ -142,6 +142,9 @@ def _summary(records: list[dict], facts: dict, args: argparse.Namespace) -> str:
              f"scores: mean {sum(totals) / max(len(totals), 1):.2f}, min {min(totals, default=0)}, "
              f"max {max(totals, default=0)} (of {facts['exercises']} exercises)",
              f"sandbox: {facts['sandbox']}; {facts['memory']}"]
+    spent = {k: v / max(run, 1) for k, v in facts["spent"].items()}
+    lines.append(f"time per notebook in a worker: {spent['notebook']:.2f} s (learner's cells {spent['cells']:.2f} s, "
+                 f"checks {spent['checks']:.2f} s, fork, sandbox and clean-up the rest)")
     lines += [f"WARNING: a kernel changed a protected file: {t}" for t in facts["tampered"]]
     flagged = [r["learner"] for r in records if r["review"]]
     if flagged:

@@ -11,6 +11,7 @@ import os
 import queue
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import IO
 
@@ -82,14 +83,21 @@ class Pool:
         self.free: queue.Queue[Worker] = queue.Queue()
         for worker in self.workers:
             self.free.put(worker)
+        self.seconds = {"notebook": 0.0, "cells": 0.0, "checks": 0.0}  # summed over notebooks, for the summary
+        self._lock = threading.Lock()
 
     def run(self, job: dict) -> dict:
         """Grade one notebook on the next free worker."""
         worker = self.free.get()
         try:
-            return worker.run(job)
+            outcome = worker.run(job)
         finally:
             self.free.put(worker)
+        with self._lock:
+            for key in self.seconds:
+                value = outcome.get("seconds" if key == "notebook" else f"{key}_seconds", 0.0)
+                self.seconds[key] += value if isinstance(value, (int, float)) else 0.0
+        return outcome
 
     def close(self) -> None:
         """Stop every worker."""
