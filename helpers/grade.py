@@ -56,13 +56,28 @@ def _registry(extra: list[Path]) -> tuple[dict, list]:
 
 def grade(args: argparse.Namespace) -> tuple[list[dict], dict[str, str], dict]:
     """Grade every learner; return the records, exercise titles and run facts for the summary."""
+    start = time.perf_counter()
+    jobs_n = max(1, args.jobs)
+    threads = max(1, (os.cpu_count() or 1) // jobs_n)
+    workroot = Path(tempfile.mkdtemp(prefix="autograd-grader-"))
+    log = open(workroot / "workers.log", "wb")  # the workers' own stderr, kept out of the grader's terminal
+    workers = pool.Pool(jobs_n, pool.worker_env(threads, workroot), log)  # first: they import torch meanwhile
+    try:
+        return _grade(args, start, workers, workroot, threads)
+    finally:
+        workers.close()
+        log.close()
+        shutil.rmtree(workroot, ignore_errors=True)
+
+
+def _grade(args: argparse.Namespace, start: float, workers: pool.Pool, workroot: Path,
+           threads: int) -> tuple[list[dict], dict[str, str], dict]:
     registry, extra = _registry(args.extra_rules)
     assignments = collect.load_assignments(args.assignments, registry)
     source = args.submissions or prepare.ROOT / "exercises"
     learners = {source.resolve().name: source} if args.progress else collect.find_learners(source)
     reference = {a.name: set(collect.review_flags(collect.read_code_cells(args.assignments / a.name)))
                  for a in assignments}
-    workroot = Path(tempfile.mkdtemp(prefix="autograd-grader-"))
     protect = [p.resolve() for p in (args.protect or [prepare.ROOT / "solutions"])]
     hidden = protect + [workroot, source.resolve()]
     if not args.progress:
@@ -71,21 +86,13 @@ def grade(args: argparse.Namespace) -> tuple[list[dict], dict[str, str], dict]:
     sandbox_note += ("; each notebook in its own PID namespace" if isolate.can_unshare_pid() else
                      "; no PID namespace here: a notebook's processes are killed with its session")
     snapshot = prepare.snapshot_tree(protect) if read_roots is None else {}
-    jobs_n = max(1, args.jobs)
     settings = Settings(timeout=args.timeout, check_timeout=args.check_timeout, seed=args.seed,
                         memory=int(args.memory_gib * 2**30), sources=prepare.snapshot_sources(), extra=extra,
-                        workroot=workroot, read_roots=read_roots, threads=max(1, (os.cpu_count() or 1) // jobs_n))
-    start = time.perf_counter()
-    log = open(workroot / "workers.log", "wb")  # the workers' own stderr, kept out of the grader's terminal
-    workers = pool.Pool(jobs_n, settings.for_worker(), pool.worker_env(settings.threads, workroot), log)
-    try:  # the workers import torch while the submissions are read
-        per_learner = {name: jobs.jobs_for(name, folder, assignments, reference) for name, folder in learners.items()}
-        work = [job for name in learners for job in per_learner[name][0]]
-        results = jobs.run_all(work, settings, workers)
-    finally:
-        workers.close()
-        log.close()
-        shutil.rmtree(workroot, ignore_errors=True)
+                        workroot=workroot, read_roots=read_roots, threads=threads)
+    workers.configure(settings.for_worker())
+    per_learner = {name: jobs.jobs_for(name, folder, assignments, reference) for name, folder in learners.items()}
+    work = [job for name in learners for job in per_learner[name][0]]
+    results = jobs.run_all(work, settings, workers)
     tampered = prepare.restore_tree(snapshot, protect) if snapshot else []
     records = []
     for name in learners:
@@ -94,7 +101,7 @@ def grade(args: argparse.Namespace) -> tuple[list[dict], dict[str, str], dict]:
     titles = {i: registry[i].title for a in assignments for i, _ in a.exercises}
     facts = {"seconds": time.perf_counter() - start, "run": sum(isinstance(j[3], list) for j in work),
              "sandbox": sandbox_note, "memory": prepare.memory_baseline_note(settings.memory),
-             "tampered": tampered, "jobs": jobs_n, "exercises": len(titles), "spent": workers.seconds}
+             "tampered": tampered, "jobs": len(workers.workers), "exercises": len(titles), "spent": workers.seconds}
     return records, titles, facts
 
 

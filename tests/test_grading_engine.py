@@ -83,13 +83,19 @@ def start_worker(tmp_path_factory: pytest.TempPathFactory):  # noqa: ANN201
     started = []
 
     def start() -> pool.Worker:
-        started.append(pool.Worker(settings.for_worker(), pool.worker_env(1, workroot), log))
+        started.append(pool.Worker(pool.worker_env(1, workroot), log, settings.for_worker()))
         return started[-1]
 
     yield start
     for worker in started:
         worker.close()
     log.close()
+
+
+@pytest.fixture(scope="module")
+def one_worker(start_worker) -> pool.Worker:  # noqa: ANN001
+    """One worker shared by the tests below (each notebook starts from its clean state anyway)."""
+    return start_worker()
 
 
 def _sleepers() -> list[str]:
@@ -126,7 +132,7 @@ def test_a_notebook_leaves_nothing_behind_for_the_next(start_worker) -> None:  #
                                 "98.4": "not_answered"}, attacked
 
 
-def test_magics_display_and_inline_figures_work(start_worker) -> None:  # noqa: ANN001
+def test_magics_display_and_inline_figures_work(one_worker: pool.Worker) -> None:
     """What a practice notebook may do in JupyterLab: magics, shell escapes, display, %matplotlib inline."""
     cells = [SETUP, "%matplotlib inline\nimport matplotlib.pyplot as plt",
              "from IPython.display import HTML, display\ndisplay(HTML('<b>hi</b>'))",
@@ -134,19 +140,19 @@ def test_magics_display_and_inline_figures_work(start_worker) -> None:  # noqa: 
              "shown = sorted(get_ipython().display_pub.sink.formats)",
              "%time twelve = 12\nout = !echo 12\nslope = float(out[0]) if 'image/png' in shown and 'text/html' in shown else 0.0",
              "w = torch.zeros(3, requires_grad=True)\nw"]
-    done = start_worker().run(job(cells))
+    done = one_worker.run(job(cells))
     assert done["results"]["98.2"]["status"] == "passed", done
     assert done["results"]["98.3"]["status"] == "passed", done
     assert done["timed_out"] == [] and done["phase"] == "graded"
 
 
-def test_a_looping_cell_is_interrupted_and_the_next_cells_run(start_worker) -> None:  # noqa: ANN001
-    done = start_worker().run(job([SETUP, "while True:\n    pass", "slope = 12.0"], timeout=1))
+def test_a_looping_cell_is_interrupted_and_the_next_cells_run(one_worker: pool.Worker) -> None:
+    done = one_worker.run(job([SETUP, "while True:\n    pass", "slope = 12.0"], timeout=1))
     assert done["timed_out"] == [1] and done["results"]["98.2"]["status"] == "passed", done
 
 
-def test_a_cell_that_refuses_the_interrupt_meets_the_hard_deadline(start_worker) -> None:  # noqa: ANN001
+def test_a_cell_that_refuses_the_interrupt_meets_the_hard_deadline(one_worker: pool.Worker) -> None:
     stubborn = "while True:\n    try:\n        while True:\n            pass\n    except KeyboardInterrupt:\n        pass"
-    done = start_worker().run(job([SETUP, stubborn, "slope = 12.0"], timeout=1))
+    done = one_worker.run(job([SETUP, stubborn, "slope = 12.0"], timeout=1))
     assert done["deadline"] and done["phase"] == "cells" and done["running"] == 1, done
     assert done["results"] == {}

@@ -2,11 +2,12 @@
 
 The learner's process (learner.py) compiles this file's text, read by the worker before any learner code
 ran, in a fresh namespace (so a learner's global named `open` or `check` is never seen) and calls
-`grade(user_namespace, spec)`. Each exercise is checked
-in a forked child of the kernel: it holds the learner's objects but none of their threads, drops every
-`helpers*` module, loads the course helpers from the sources the grader read before any learner code
-ran, and writes its verdict (with the grader's nonce) to a file in a folder made after the learner's
-cells ran. A check that hangs or kills its process costs only that exercise.
+`grade(user_namespace, spec)`. The exercises are checked in turn
+in a forked child of the learner's process: it holds the learner's objects but none of their threads,
+drops every `helpers*` module, loads the course helpers from the code the worker compiled before any
+learner code ran, and writes each verdict (with the grader's nonce) to a file in a folder made after
+the learner's cells ran. A check that hangs or kills its process costs only that exercise: a new child
+checks the ones after it.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import importlib.abc
 import importlib.util
 import json
 import os
+import select
 import signal
 import sys
 import time
@@ -47,21 +49,51 @@ def grade(user_ns: dict, spec: dict) -> None:
     """Check every exercise of `spec` against the learner's globals; one result file per exercise."""
     import torch  # noqa: F401  (loaded once here, so forked children do not each import it)
 
-    for index, (exercise_id, names) in enumerate(spec["exercises"]):
-        path = os.path.join(spec["result_dir"], f"{index}.json")
-        if not hasattr(os, "fork"):  # no fork (Windows): check in this process, without isolation
-            _write(path, spec["nonce"], _check_one(user_ns, spec, exercise_id, names))
-            continue
+    pending = list(enumerate(spec["exercises"]))
+    if not hasattr(os, "fork"):  # no fork (Windows): check in this process, without isolation
+        checking = _fresh_helpers(spec)
+        for index, (exercise_id, names) in pending:
+            _write(_path(spec, index), spec["nonce"], _check_one(checking, user_ns, spec, exercise_id, names))
+        return
+    while pending:  # one child checks the exercises in turn; after a hang or a crash, a new one goes on
+        read, write = os.pipe()
         pid = os.fork()
         if pid == 0:
-            _child(user_ns, spec, exercise_id, names, path)
-        verdict = _wait(pid, spec["check_timeout"])
-        if not os.path.exists(path):
-            _write(path, spec["nonce"], {"exercise": exercise_id, "status": "failed", "message": verdict[0],
-                                         "hint": verdict[1]})
+            os.close(read)
+            _child(user_ns, spec, pending, write)
+        os.close(write)
+        try:
+            pending = _follow(pid, read, spec, pending)
+        finally:
+            os.close(read)
 
 
-def _child(user_ns: dict, spec: dict, exercise_id: str, names: list[str], path: str) -> None:
+def _path(spec: dict, index: int) -> str:
+    return os.path.join(spec["result_dir"], f"{index}.json")
+
+
+def _follow(pid: int, read: int, spec: dict, pending: list) -> list:
+    """Wait for each verdict in turn (`check_timeout` each); return the exercises left after a hang or a crash."""
+    for position, (index, (exercise_id, _)) in enumerate(pending):
+        deadline, message = time.monotonic() + spec["check_timeout"], None
+        while message is None and not os.path.exists(_path(spec, index)):
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([read], [], [], left)[0]:
+                os.kill(pid, signal.SIGKILL)
+                os.waitpid(pid, 0)
+                message = _too_long(spec["check_timeout"])
+            elif not os.read(read, 64):  # the child ended
+                message = _wait(pid, spec["check_timeout"])
+        if message is not None:
+            if not os.path.exists(_path(spec, index)):
+                _write(_path(spec, index), spec["nonce"], {"exercise": exercise_id, "status": "failed",
+                                                           "message": message[0], "hint": message[1]})
+            return pending[position + 1:]
+    _wait(pid, spec["check_timeout"])
+    return []
+
+
+def _child(user_ns: dict, spec: dict, pending: list, done: int) -> None:
     try:
         sys.settrace(None)
         sys.setprofile(None)
@@ -70,18 +102,20 @@ def _child(user_ns: dict, spec: dict, exercise_id: str, names: list[str], path: 
         os.dup2(null, 1)
         os.dup2(null, 2)
         sys.stdout = sys.stderr = open(null, "w", closefd=False)  # the learner's prints go nowhere
-        result = _check_one(user_ns, spec, exercise_id, names)
-    except BaseException as exc:  # noqa: BLE001  (whatever happens, the exercise gets a verdict)
-        result = {"exercise": exercise_id, "status": "error", "hint": "",
-                  "message": f"the grader could not check this exercise ({type(exc).__name__}: {exc})"}
-    try:
-        _write(path, spec["nonce"], result)
+        checking = _fresh_helpers(spec)
+        for index, (exercise_id, names) in pending:
+            try:
+                result = _check_one(checking, user_ns, spec, exercise_id, names)
+            except BaseException as exc:  # noqa: BLE001  (whatever happens, the exercise gets a verdict)
+                result = {"exercise": exercise_id, "status": "error", "hint": "",
+                          "message": f"the grader could not check this exercise ({type(exc).__name__}: {exc})"}
+            _write(_path(spec, index), spec["nonce"], result)
+            os.write(done, b".")
     finally:
         os._exit(0)
 
 
-def _check_one(user_ns: dict, spec: dict, exercise_id: str, names: list[str]) -> dict:
-    checking = _fresh_helpers(spec)
+def _check_one(checking: Any, user_ns: dict, spec: dict, exercise_id: str, names: list[str]) -> dict:
     try:
         import torch
 
@@ -175,14 +209,18 @@ def _wait(pid: int, limit: float) -> tuple[str, str]:
         if time.monotonic() > deadline:
             os.kill(pid, signal.SIGKILL)
             os.waitpid(pid, 0)
-            return (f"checking this answer took longer than {limit:g} s and was stopped.",
-                    "Look for an endless loop, or work that grows much faster than the input, in your code.")
+            return _too_long(limit)
         time.sleep(pause)
         pause = min(pause * 2, 0.02)
     how = f"signal {-os.waitstatus_to_exitcode(status)}" if os.WIFSIGNALED(status) else \
         f"exit code {os.waitstatus_to_exitcode(status)}"
     return (f"checking this answer ended the Python process ({how}) before a verdict.",
             "Your code must not call os._exit, sys.exit or anything that crashes the interpreter.")
+
+
+def _too_long(limit: float) -> tuple[str, str]:
+    return (f"checking this answer took longer than {limit:g} s and was stopped.",
+            "Look for an endless loop, or work that grows much faster than the input, in your code.")
 
 
 def _write(path: str, nonce: str, result: dict) -> None:

@@ -25,18 +25,25 @@ class WorkerDied(Exception):
 class Worker:
     """One fork server; `run(job)` grades one notebook in it."""
 
-    def __init__(self, settings: dict, env: dict[str, str], log: IO[bytes]) -> None:
+    def __init__(self, env: dict[str, str], log: IO[bytes], settings: dict | None = None) -> None:
         self.settings, self.env, self.log = settings, env, log
         self.proc: subprocess.Popen | None = None
         self._start()
 
     def _start(self) -> None:
+        """Start the process; it imports torch at once, and waits for its settings only after that."""
         self.proc = subprocess.Popen([sys.executable, "-m", "helpers.grading.worker"], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, stderr=self.log, cwd=ROOT, env=self.env,
                                      text=True, encoding="utf-8")
-        self.proc.stdin.write(json.dumps(self.settings) + "\n")
-        self.proc.stdin.flush()
         self._ready = False
+        if self.settings is not None:
+            self.configure(self.settings)
+
+    def configure(self, settings: dict) -> None:
+        """Send the settings every notebook shares (limits, seed, the helpers' sources, the sandbox)."""
+        self.settings = settings
+        self.proc.stdin.write(json.dumps(settings) + "\n")
+        self.proc.stdin.flush()
 
     def _answer(self) -> dict:
         line = self.proc.stdout.readline()
@@ -78,13 +85,18 @@ class Worker:
 class Pool:
     """`n` workers; `borrow()` / `give_back()` one at a time from the grading threads."""
 
-    def __init__(self, n: int, settings: dict, env: dict[str, str], log: IO[bytes]) -> None:
-        self.workers = [Worker(settings, env, log) for _ in range(n)]
+    def __init__(self, n: int, env: dict[str, str], log: IO[bytes]) -> None:
+        self.workers = [Worker(env, log) for _ in range(n)]
         self.free: queue.Queue[Worker] = queue.Queue()
         for worker in self.workers:
             self.free.put(worker)
         self.seconds = {"notebook": 0.0, "cells": 0.0, "checks": 0.0}  # summed over notebooks, for the summary
         self._lock = threading.Lock()
+
+    def configure(self, settings: dict) -> None:
+        """Hand every worker its settings (they have been importing in the meantime)."""
+        for worker in self.workers:
+            worker.configure(settings)
 
     def run(self, job: dict) -> dict:
         """Grade one notebook on the next free worker."""
@@ -109,6 +121,6 @@ def worker_env(threads: int, workroot: Path) -> dict[str, str]:
     """The workers' environment: thread counts, their own IPython folder, no bytecode files written."""
     env = dict(os.environ)
     env.pop("JPY_SESSION_NAME", None)
-    env.update(OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads), PYTHONDONTWRITEBYTECODE="1",
+    env.update(MPLBACKEND="module://matplotlib_inline.backend_inline", OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads), PYTHONDONTWRITEBYTECODE="1",
                IPYTHONDIR=str(workroot / "ipython"), PYTHONUNBUFFERED="1")
     return env

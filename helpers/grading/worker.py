@@ -21,28 +21,35 @@ import time
 from pathlib import Path
 
 
-def _preload(settings: dict) -> tuple[object, tuple]:
+def _preload() -> object:
     """Everything a notebook would import at its start, imported once here (forked children share it)."""
-    os.environ["MPLBACKEND"] = settings.get("mpl_backend", "module://matplotlib_inline.backend_inline")
-    import torch
-
-    torch.set_num_threads(settings["threads"])
+    os.environ.setdefault("MPLBACKEND", "module://matplotlib_inline.backend_inline")  # as ipykernel sets it
+    import torch  # noqa: F401
+    import torch.fx.experimental.symbolic_shapes  # noqa: F401  (the first backward through gather imports it,
+    # with sympy: 1-3 s that every fresh kernel pays again)
     import helpers  # noqa: F401  (the course's package, as `from helpers import check` loads it)
     import helpers.checks  # noqa: F401
-    from helpers.grading import cells, learner
+    from helpers.grading import cells
 
     shell = cells.make_shell()
-    import matplotlib.pyplot  # noqa: F401  (with the inline backend, as ipykernel sets it up)
+    import matplotlib.pyplot  # noqa: F401  (with the inline backend: it hooks into the shell)
 
-    return shell, learner.compiled(settings)
+    return shell
 
 
 def serve(inbox: int, outbox: int) -> None:
-    """The worker's loop: settings first, then a notebook per line until the grader closes stdin."""
+    """The worker's loop: imports first (while the grader reads the submissions), then the settings line,
+    then a notebook per line until the grader closes stdin."""
+    import torch
+
+    from helpers.grading import learner
+
+    shell = _preload()
     reader = os.fdopen(inbox, "r", encoding="utf-8")
     writer = os.fdopen(outbox, "w", encoding="utf-8")
     settings = json.loads(reader.readline())
-    shell, code = _preload(settings)
+    torch.set_num_threads(settings["threads"])
+    code = learner.compiled(settings)
     writer.write(json.dumps({"ready": os.getpid()}) + "\n")
     writer.flush()
     for line in reader:
