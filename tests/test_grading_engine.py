@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from helpers.grading import pool, prepare, sandbox
+from helpers.grading import isolate, pool, prepare
 from helpers.grading.runner import Settings
 
 RULES = Path(__file__).parent / "fixtures" / "grading" / "rules_fixture.py"
@@ -156,3 +156,11 @@ def test_a_cell_that_refuses_the_interrupt_meets_the_hard_deadline(one_worker: p
     done = one_worker.run(job([SETUP, stubborn, "slope = 12.0"], timeout=1))
     assert done["deadline"] and done["phase"] == "cells" and done["running"] == 1, done
     assert done["results"] == {}
+
+
+@pytest.mark.skipif(not isolate.can_unshare_pid(), reason="needs namespaces (root, or a kernel that lets us)")
+def test_a_notebook_has_no_network_and_its_own_pids(one_worker: pool.Worker) -> None:
+    cells = ["import os, socket", "slope = 12.0 if socket.if_nameindex() == [(1, 'lo')] else 0.0",
+             "import torch\nw = torch.zeros(3, requires_grad=True) if os.getpid() == 2 else None"]
+    done = one_worker.run(job(cells))
+    assert done["results"]["98.2"]["status"] == "passed" and done["results"]["98.3"]["status"] == "passed", done
