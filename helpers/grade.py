@@ -15,6 +15,7 @@ import shutil
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from helpers.grading import collect, isolate, jobs, pool, prepare, report
@@ -42,16 +43,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-def _registry(extra: list[Path]) -> tuple[dict, list]:
-    from helpers import checks  # noqa: F401  (registers the course's rules)
-    from helpers.checking import REGISTRY
+@dataclass(frozen=True)
+class Entry:
+    """What the grader needs of a registered exercise (the rules themselves stay in the workers)."""
 
-    extra_sources = []
-    for number, path in enumerate(extra):
-        source = path.read_text(encoding="utf-8")
-        exec(compile(source, str(path), "exec"), {"__name__": f"helpers.checks._extra_{number}"})  # noqa: S102
-        extra_sources.append([str(path.resolve()), source])
-    return REGISTRY, extra_sources
+    title: str
+    answer_names: tuple[str, ...]
 
 
 def grade(args: argparse.Namespace) -> tuple[list[dict], dict[str, str], dict]:
@@ -72,12 +69,9 @@ def grade(args: argparse.Namespace) -> tuple[list[dict], dict[str, str], dict]:
 
 def _grade(args: argparse.Namespace, start: float, workers: pool.Pool, workroot: Path,
            threads: int) -> tuple[list[dict], dict[str, str], dict]:
-    registry, extra = _registry(args.extra_rules)
-    assignments = collect.load_assignments(args.assignments, registry)
+    extra = [[str(path.resolve()), path.read_text(encoding="utf-8")] for path in args.extra_rules]
     source = args.submissions or prepare.ROOT / "exercises"
     learners = {source.resolve().name: source} if args.progress else collect.find_learners(source)
-    reference = {a.name: set(collect.review_flags(collect.read_code_cells(args.assignments / a.name)))
-                 for a in assignments}
     protect = [p.resolve() for p in (args.protect or [prepare.ROOT / "solutions"])]
     hidden = protect + [workroot, source.resolve()]
     if not args.progress:
@@ -89,7 +83,10 @@ def _grade(args: argparse.Namespace, start: float, workers: pool.Pool, workroot:
     settings = Settings(timeout=args.timeout, check_timeout=args.check_timeout, seed=args.seed,
                         memory=int(args.memory_gib * 2**30), sources=prepare.snapshot_sources(), extra=extra,
                         workroot=workroot, read_roots=read_roots, threads=threads)
-    workers.configure(settings.for_worker())
+    registry = {i: Entry(t, tuple(n)) for i, (t, n) in workers.configure(settings.for_worker()).items()}
+    assignments = collect.load_assignments(args.assignments, registry)
+    reference = {a.name: set(collect.review_flags(collect.read_code_cells(args.assignments / a.name)))
+                 for a in assignments}
     per_learner = {name: jobs.jobs_for(name, folder, assignments, reference) for name, folder in learners.items()}
     work = [job for name in learners for job in per_learner[name][0]]
     results = jobs.run_all(work, settings, workers)

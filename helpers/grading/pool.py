@@ -52,12 +52,17 @@ class Worker:
         except ValueError:
             raise WorkerDied(f"the worker stopped (exit code {self.proc.poll()}); see its log") from None
 
+    def ready(self) -> dict:
+        """Wait until the worker has imported everything; its answer holds the exercises' registry."""
+        if not self._ready:
+            self.info = self._answer()
+            self._ready = True
+        return self.info
+
     def run(self, job: dict) -> dict:
         """Send one notebook, wait for its outcome; on a dead worker start a new one and raise WorkerDied."""
         try:
-            if not self._ready:
-                self._answer()
-                self._ready = True
+            self.ready()
             self.proc.stdin.write(json.dumps(job) + "\n")
             self.proc.stdin.flush()
             return self._answer()
@@ -93,10 +98,15 @@ class Pool:
         self.seconds = {"notebook": 0.0, "cells": 0.0, "checks": 0.0}  # summed over notebooks, for the summary
         self._lock = threading.Lock()
 
-    def configure(self, settings: dict) -> None:
-        """Hand every worker its settings (they have been importing in the meantime)."""
+    def configure(self, settings: dict) -> dict[str, list]:
+        """Hand every worker its settings (they have been importing in the meantime); return the registry
+        of exercises {id: [title, answer names]} that the first one found."""
         for worker in self.workers:
             worker.configure(settings)
+        registry = self.workers[0].ready().get("registry")
+        if not isinstance(registry, dict):
+            raise WorkerDied("the worker did not start; see its log")
+        return registry
 
     def run(self, job: dict) -> dict:
         """Grade one notebook on the next free worker."""
