@@ -102,7 +102,8 @@ def _grade(args: argparse.Namespace, start: float, workers: pool.Pool, workroot:
     titles = {i: registry[i].title for a in assignments for i, _ in a.exercises}
     facts = {"seconds": time.perf_counter() - start, "run": sum(isinstance(j[3], list) for j in work),
              "sandbox": sandbox_note, "memory": prepare.memory_baseline_note(settings.memory),
-             "tampered": tampered, "jobs": len(workers.workers), "exercises": len(titles), "spent": workers.seconds}
+             "tampered": tampered, "jobs": len(workers.workers), "exercises": len(titles), "spent": workers.seconds,
+             "startup": workers.startup}
     return records, titles, facts
 
 
@@ -152,7 +153,8 @@ def _summary(records: list[dict], facts: dict, args: argparse.Namespace) -> str:
              f"sandbox: {facts['sandbox']}; {facts['memory']}"]
     spent = {k: v / max(run, 1) for k, v in facts["spent"].items()}
     lines.append(f"time per notebook in a worker: {spent['notebook']:.2f} s (learner's cells {spent['cells']:.2f} s, "
-                 f"checks {spent['checks']:.2f} s, fork, sandbox and clean-up the rest)")
+                 f"checks {spent['checks']:.2f} s, fork, sandbox and clean-up the rest); start-up once: "
+                 f"{facts['startup']:.1f} s until a worker had imported torch, IPython and the helpers")
     lines += [f"WARNING: a kernel changed a protected file: {t}" for t in facts["tampered"]]
     flagged = [r["learner"] for r in records if r["review"]]
     if flagged:

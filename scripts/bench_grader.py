@@ -7,7 +7,7 @@ this environment, or named with --nbgrader), the first --compare learners are al
 `nbgrader autograde` (assignment built from solutions/ by scripts/nbgrader_course.py) and by this grader,
 in the same run, and the scores of the two are compared.
 
-    .venv/bin/python scripts/bench_grader.py [--learners 20] [--jobs 1 2] [--compare 2] [--nbgrader PATH]
+    .venv/bin/python scripts/bench_grader.py [--learners 20] [--jobs 1 2] [--compare 4] [--nbgrader PATH]
 """
 from __future__ import annotations
 
@@ -115,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--learners", type=int, default=20)
     parser.add_argument("--jobs", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--compare", type=int, default=2, help="learners also graded by nbgrader (0: none)")
+    parser.add_argument("--compare", type=int, default=4, help="learners also graded by nbgrader (0: none)")
     parser.add_argument("--nbgrader", help="the nbgrader command (e.g. a separate venv's bin/nbgrader)")
     args = parser.parse_args(argv)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")

@@ -12,6 +12,7 @@ import queue
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import IO
 
@@ -91,11 +92,13 @@ class Pool:
     """`n` workers; `borrow()` / `give_back()` one at a time from the grading threads."""
 
     def __init__(self, n: int, env: dict[str, str], log: IO[bytes]) -> None:
+        began = time.monotonic()
         self.workers = [Worker(env, log) for _ in range(n)]
         self.free: queue.Queue[Worker] = queue.Queue()
         for worker in self.workers:
             self.free.put(worker)
         self.seconds = {"notebook": 0.0, "cells": 0.0, "checks": 0.0}  # summed over notebooks, for the summary
+        self.began, self.startup = began, 0.0
         self._lock = threading.Lock()
 
     def configure(self, settings: dict) -> dict[str, list]:
@@ -104,6 +107,7 @@ class Pool:
         for worker in self.workers:
             worker.configure(settings)
         registry = self.workers[0].ready().get("registry")
+        self.startup = time.monotonic() - self.began  # until the first worker had imported everything
         if not isinstance(registry, dict):
             raise WorkerDied("the worker did not start; see its log")
         return registry
