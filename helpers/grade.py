@@ -81,7 +81,7 @@ def _grade(args: argparse.Namespace, start: float, workers: pool.Pool, workroot:
     if not args.progress:
         hidden += [args.out.resolve(), args.out.resolve().with_suffix(".json"), _feedback_dir(args).resolve()]
     read_roots, sandbox_note = prepare.sandbox_plan(hidden, enabled=not args.no_sandbox)
-    sandbox_note += ("; each notebook in its own PID namespace" if isolate.can_unshare_pid() else
+    sandbox_note += ("; each notebook in its own PID and network namespaces" if isolate.can_unshare_pid() else
                      "; no PID namespace here: a notebook's processes are killed with its session")
     snapshot = prepare.snapshot_tree(protect) if read_roots is None else {}
     settings = Settings(timeout=args.timeout, check_timeout=args.check_timeout, seed=args.seed,
