@@ -35,6 +35,16 @@ def die_with_parent() -> None:
         pass
 
 
+def fork() -> int:
+    """os.fork, retried for a few seconds when the machine is out of processes for a moment (EAGAIN)."""
+    for pause in (0.05, 0.1, 0.2, 0.4, 0.8, 1.6, 3.2):
+        try:
+            return os.fork()
+        except BlockingIOError:
+            time.sleep(pause)
+    return os.fork()
+
+
 def can_unshare_pid() -> bool:
     """Whether this process may make PID namespaces (tried in a throw-away child, so nothing here changes)."""
     if not hasattr(os, "fork"):
@@ -55,7 +65,7 @@ def warden(learner: Callable[[], None], limit: float) -> None:
     die_with_parent()
     libc = _libc()  # a network namespace of its own too (only a loopback that is down: no network at all)
     isolated = libc.unshare(_CLONE_NEWPID | _CLONE_NEWNET) == 0 or libc.unshare(_CLONE_NEWPID) == 0
-    pid = os.fork()
+    pid = fork()
     if pid == 0:
         if isolated:
             _init(learner)
@@ -84,7 +94,7 @@ def _kill(pid: int, isolated: bool) -> None:
 def _init(learner: Callable[[], None]) -> None:
     """PID 1 of the namespace: start the learner, reap orphans, end (taking the namespace) when it ends."""
     die_with_parent()
-    child = os.fork()
+    child = fork()
     if child == 0:
         _run(learner)
     while True:

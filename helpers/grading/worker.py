@@ -87,7 +87,7 @@ def run_job(job: dict, settings: dict, prepared: tuple, keep: tuple[int, ...]) -
     grace = max(5.0, job["timeout"] / 10)  # for the cells after one that used up the budget, all together
     cells_limit = job["timeout"] + grace + 2  # 2 s for an interrupted cell to unwind
     checks_limit = len(job["exercises"]) * (job["check_timeout"] + 2) + 10
-    pid = os.fork()
+    pid = isolate.fork()
     if pid == 0:
         try:
             for fd in (events_r, control_w, *keep):
@@ -104,6 +104,8 @@ def run_job(job: dict, settings: dict, prepared: tuple, keep: tuple[int, ...]) -
         os.close(events_r)
         os.close(control_w)
         shutil.rmtree(job_dir, ignore_errors=True)
+    if not run["started"]:  # the learner's process never reached its first cell: ours to report, not theirs
+        return {"error": f"the notebook's process did not start (exit code {run['exit']})"}
     return run
 
 
@@ -113,7 +115,7 @@ def _follow(pid: int, events: int, control: int, job_dir: Path, job: dict, limit
     from helpers.grading import isolate, protocol
 
     cell_ids = range(len(job["sources"]))  # the learner's process could send anything: keep real cell numbers
-    run: dict = {"running": None, "timed_out": [], "not_run": [], "phase": "cells", "results": {}}
+    run: dict = {"running": None, "timed_out": [], "not_run": [], "phase": "cells", "results": {}, "started": False}
     began = time.monotonic()
     deadline, buffer, nonce, killed = began + limits[0], b"", None, False
     while True:
@@ -131,10 +133,11 @@ def _follow(pid: int, events: int, control: int, job_dir: Path, job: dict, limit
             event = _event(line)
             kind = event.get("event")
             if kind == "start" and _cell(event.get("cell"), cell_ids):
-                run["running"] = event["cell"]
+                run["running"], run["started"] = event["cell"], True
             elif kind == "done":
                 run["running"] = None
             elif kind == "cells done" and nonce is None:
+                run["started"] = True
                 run["timed_out"] = [i for i in _list(event, "timed_out") if _cell(i, cell_ids)]
                 run["not_run"] = [i for i in _list(event, "not_run") if _cell(i, cell_ids)]
                 run["phase"], nonce = "checks", secrets.token_hex(16)  # made only now: no cell could know it
