@@ -135,7 +135,8 @@ def main(argv: list[str] | None = None) -> int:
         nbgrader = find_nbgrader(args.nbgrader)
         if args.compare and nbgrader is None:
             print("\nnbgrader is NOT installed: no comparison with it was made. Install it into a separate venv "
-                  "(python -m venv /tmp/nbg && /tmp/nbg/bin/pip install nbgrader) and pass --nbgrader /tmp/nbg/bin/nbgrader.")
+                  "(python -m venv /tmp/nbg && /tmp/nbg/bin/pip install nbgrader) and pass "
+                  "--nbgrader /tmp/nbg/bin/nbgrader.")
         elif args.compare:
             compare(scratch, made, sorted(made)[: args.compare], args.jobs, nbgrader)
     load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")

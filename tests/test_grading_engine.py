@@ -138,7 +138,8 @@ def test_magics_display_and_inline_figures_work(one_worker: pool.Worker) -> None
              "from IPython.display import HTML, display\ndisplay(HTML('<b>hi</b>'))",
              "fig, ax = plt.subplots()\nax.plot([0, 1], [0, 1])\nplt.show()",
              "shown = sorted(get_ipython().display_pub.sink.formats)",
-             "%time twelve = 12\nout = !echo 12\nslope = float(out[0]) if 'image/png' in shown and 'text/html' in shown else 0.0",
+             "%time twelve = 12\nout = !echo 12\n"
+             "slope = float(out[0]) if 'image/png' in shown and 'text/html' in shown else 0.0",
              "w = torch.zeros(3, requires_grad=True)\nw"]
     done = one_worker.run(job(cells))
     assert done["results"]["98.2"]["status"] == "passed", done

@@ -135,6 +135,7 @@ def worker_env(threads: int, workroot: Path) -> dict[str, str]:
     """The workers' environment: thread counts, their own IPython folder, no bytecode files written."""
     env = dict(os.environ)
     env.pop("JPY_SESSION_NAME", None)
-    env.update(MPLBACKEND="module://matplotlib_inline.backend_inline", OMP_NUM_THREADS=str(threads), MKL_NUM_THREADS=str(threads), PYTHONDONTWRITEBYTECODE="1",
-               IPYTHONDIR=str(workroot / "ipython"), PYTHONUNBUFFERED="1")
+    env.update(MPLBACKEND="module://matplotlib_inline.backend_inline", OMP_NUM_THREADS=str(threads),
+               MKL_NUM_THREADS=str(threads), PYTHONDONTWRITEBYTECODE="1", IPYTHONDIR=str(workroot / "ipython"),
+               PYTHONUNBUFFERED="1")
     return env

@@ -36,7 +36,8 @@ def sandbox_plan(protected: list[Path], enabled: bool = True) -> tuple[list[str]
 
 def memory_baseline_note(limit: int) -> str:
     """How the memory cap reads in the summary."""
-    return f"address space capped at {limit / 2**30:.1f} GiB per notebook (its process starts at about 0.7 GiB: torch, IPython, matplotlib)"
+    return (f"address space capped at {limit / 2**30:.1f} GiB per notebook "
+            "(its process starts at about 0.7 GiB: torch, IPython, matplotlib)")
 
 
 def snapshot_tree(folders: list[Path]) -> dict[Path, bytes]:
