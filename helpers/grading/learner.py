@@ -4,9 +4,10 @@ Runs as PID 2 of the notebook's own PID namespace (isolate.py). Before any learn
 descriptor but its two pipes is closed, the memory cap and the Landlock sandbox are applied (it writes
 only its job folder), stdin is empty and what the cells print is capped (cells.py). After the cells it
 reports "cells done" and waits for the grader's nonce, then runs the checks as the grading cell did
-before: kernel_side.py, compiled afresh from the text the worker read before any learner code ran, forks
-one checking child per exercise (holding the learner's objects but none of their threads) that writes
-its verdict with the nonce.
+before: kernel_side.py, compiled by the worker before any learner code ran and executed in a fresh
+namespace, forks a checking child (holding the learner's objects but none of their threads) that writes
+each verdict with the nonce; after a hang or a crash a new child checks the exercises left. This verdict
+path is the old one, kept until the checker of issue 10 (channel.py) is wired into the engine.
 """
 from __future__ import annotations
 
