@@ -114,6 +114,10 @@ def _feedback_dir(args: argparse.Namespace) -> Path:
 def main(argv: list[str] | None = None) -> int:
     """Command line entry point."""
     args = parse_args(argv)
+    if not hasattr(os, "fork"):
+        print("the grader forks a process for each notebook: it runs on Linux and macOS (on Windows, in WSL)",
+              file=sys.stderr)
+        return 2
     if not args.progress and (args.submissions is None or not args.submissions.is_dir()):
         print(f"no such class folder: {args.submissions}", file=sys.stderr)
         return 2

@@ -165,3 +165,22 @@ def test_a_notebook_has_no_network_and_its_own_pids(one_worker: pool.Worker) -> 
              "import torch\nw = torch.zeros(3, requires_grad=True) if os.getpid() == 2 else None"]
     done = one_worker.run(job(cells))
     assert done["results"]["98.2"]["status"] == "passed" and done["results"]["98.3"]["status"] == "passed", done
+
+
+@pytest.mark.parametrize("pidfd", [True, False], ids=["pidfd (Linux)", "polling (macOS)"])
+def test_a_child_is_waited_for_or_killed_at_its_deadline(pidfd: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    if not pidfd:
+        monkeypatch.delattr(os, "pidfd_open", raising=False)
+    elif not hasattr(os, "pidfd_open"):
+        pytest.skip("no pidfd here")
+    pid = os.fork()
+    if pid == 0:
+        os._exit(3)
+    assert isolate.wait_with_deadline(pid, 60) == 3
+    pid = os.fork()
+    if pid == 0:
+        import time
+
+        time.sleep(60)
+        os._exit(0)
+    assert isolate.wait_with_deadline(pid, 0.2) == 128 + 9  # SIGKILL

@@ -45,13 +45,24 @@ def fork() -> int:
     return os.fork()
 
 
+def _unshare(flags: int) -> bool:
+    try:
+        return _libc().unshare(flags) == 0
+    except AttributeError:  # no unshare (macOS)
+        return False
+
+
 def can_unshare_pid() -> bool:
     """Whether this process may make PID namespaces (tried in a throw-away child, so nothing here changes)."""
     if not hasattr(os, "fork"):
         return False
     pid = os.fork()
     if pid == 0:
-        os._exit(0 if _libc().unshare(_CLONE_NEWPID) == 0 else 1)
+        code = 1
+        try:
+            code = 0 if _unshare(_CLONE_NEWPID) else 1
+        finally:
+            os._exit(code)
     return os.waitstatus_to_exitcode(os.waitpid(pid, 0)[1]) == 0
 
 
@@ -63,21 +74,19 @@ def exit_code(status: int) -> int:
 def warden(learner: Callable[[], None], limit: float) -> None:
     """Run `learner()` in a fresh PID namespace; kill it all after `limit` seconds. Never returns."""
     die_with_parent()
-    libc = _libc()  # a network namespace of its own too (only a loopback that is down: no network at all)
-    isolated = libc.unshare(_CLONE_NEWPID | _CLONE_NEWNET) == 0 or libc.unshare(_CLONE_NEWPID) == 0
+    # a network namespace of its own too (only a loopback that is down: no network at all)
+    isolated = _unshare(_CLONE_NEWPID | _CLONE_NEWNET) or _unshare(_CLONE_NEWPID)
     pid = fork()
     if pid == 0:
         if isolated:
             _init(learner)
         os.setsid()
         _run(learner)
-    fd = os.pidfd_open(pid)
-    ready, _, _ = select.select([fd], [], [], max(limit, 0.0))
-    if not ready:  # the deadline: kill init (and so the whole namespace), or the session
+    status = _wait_status(pid, limit)
+    if status is None:  # the deadline: kill init (and so the whole namespace), or the session
         _kill(pid, isolated)
         os.waitpid(pid, 0)
         os._exit(DEADLINE_EXIT)
-    status = os.waitpid(pid, 0)[1]
     if not isolated:
         _kill(pid, isolated)  # what the learner left running in its session
     os._exit(exit_code(status))
@@ -117,14 +126,29 @@ def _run(learner: Callable[[], None]) -> None:
 
 def wait_with_deadline(pid: int, limit: float) -> int:
     """Wait for a child; SIGKILL it after `limit` seconds. Returns its exit code (see exit_code)."""
-    fd = os.pidfd_open(pid)
-    try:
-        if not select.select([fd], [], [], max(limit, 0.0))[0]:
-            os.kill(pid, signal.SIGKILL)
-    finally:
-        os.close(fd)
-    while True:
+    status = _wait_status(pid, limit)
+    if status is None:
+        os.kill(pid, signal.SIGKILL)
+        status = os.waitpid(pid, 0)[1]
+    return exit_code(status)
+
+
+def _wait_status(pid: int, limit: float) -> int | None:
+    """A child's wait status, or None if it is still running after `limit` seconds (then it is not reaped)."""
+    if hasattr(os, "pidfd_open"):  # Linux: sleep until it ends or the time is up
+        fd = os.pidfd_open(pid)
         try:
-            return exit_code(os.waitpid(pid, 0)[1])
-        except InterruptedError:
-            time.sleep(0)
+            if not select.select([fd], [], [], max(limit, 0.0))[0]:
+                return None
+        finally:
+            os.close(fd)
+        return os.waitpid(pid, 0)[1]
+    deadline, pause = time.monotonic() + limit, 0.001
+    while True:  # elsewhere (macOS): poll
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return status
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(pause)
+        pause = min(pause * 2, 0.02)
