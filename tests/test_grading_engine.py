@@ -147,6 +147,13 @@ def test_magics_display_and_inline_figures_work(one_worker: pool.Worker) -> None
     assert done["timed_out"] == [] and done["phase"] == "graded"
 
 
+def test_learner_output_is_kept_only_up_to_a_small_cap(one_worker: pool.Worker) -> None:
+    cells = ["for _ in range(50):\n    print('x' * 2**20)",  # 50 MB printed
+             "kept = sum(map(len, get_ipython().display_pub.sink.kept))\nslope = 12.0 if kept <= 64 * 1024 else 0.0"]
+    done = one_worker.run(job(cells))
+    assert done["results"]["98.2"]["status"] == "passed", done
+
+
 def test_a_looping_cell_is_interrupted_and_the_next_cells_run(one_worker: pool.Worker) -> None:
     done = one_worker.run(job([SETUP, "while True:\n    pass", "slope = 12.0"], timeout=1))
     assert 1 in done["timed_out"] and done["results"]["98.2"]["status"] == "passed", done
