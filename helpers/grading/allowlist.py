@@ -1,16 +1,15 @@
 """What a grading kernel may see: the environment, the course's package and its own job folder, nothing else.
 
-bubblewrap builds the kernel's whole file system from named read-only binds (so `.git`, `tests/`,
-`solutions/` and other learners do not exist for it), gives it its own PID namespace (every process a
-notebook starts dies with its kernel) and no network. Where bwrap cannot run, Landlock grants reads under
-the same list. Where neither can, the grader needs an explicit unsafe flag and checks the checkout and the
-environment afterwards (`tree_state`).
+Landlock grants a notebook's process reads under this list (plus its own job folder) and writes only in its
+job folder, so `.git`, `tests/`, `solutions/` and other learners are out of its reach; isolate.py gives it
+its own PID namespace (every process a notebook starts dies with it) and network namespace (no network).
+Where Landlock cannot run, the grader needs an explicit unsafe flag and checks the checkout and the
+environment afterwards (`tree_state`). bubblewrap is not used: it wraps a command, and the fork engine
+forks each notebook's process from a worker that has already imported torch.
 """
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -34,32 +33,6 @@ def allowed_paths() -> list[str]:
 
 def _inside(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip("/") + "/")
-
-
-def bwrap_args() -> list[str] | None:
-    """bubblewrap's arguments for the allow-list (the job's own binds are added per notebook), or None."""
-    exe = shutil.which("bwrap")
-    if exe is None or not sys.platform.startswith("linux"):
-        return None
-    args = [exe, "--die-with-parent", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
-            "--new-session", "--cap-drop", "ALL", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
-    for name in sorted(os.listdir("/")):
-        top = "/" + name
-        if os.path.islink(top) and os.readlink(top).lstrip("/").startswith("usr/"):
-            args += ["--symlink", os.readlink(top), top]  # merged /usr: /bin -> usr/bin and friends
-    for path in allowed_paths():
-        args += ["--ro-bind", path, path]
-    return args if _runs(args) else None
-
-
-def _runs(args: list[str]) -> bool:
-    """bwrap may be installed yet refused (no user namespaces in a container): try it once."""
-    try:
-        done = subprocess.run([*args, sys.executable, "-c", "import helpers"], capture_output=True, timeout=120,
-                              cwd="/")
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return done.returncode == 0
 
 
 def landlock_roots() -> list[str]:

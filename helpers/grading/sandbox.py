@@ -50,30 +50,6 @@ def landlock_abi() -> int:
     return max(0, int(version))
 
 
-def readable_roots(protected: list[str]) -> list[str]:
-    """Paths that together cover the whole file system except `protected` (split at their ancestors)."""
-    hidden = {os.path.realpath(p) for p in protected}
-    roots: list[str] = []
-
-    def split(folder: str) -> None:
-        try:
-            names = sorted(os.listdir(folder))
-        except OSError:
-            return
-        for name in names:
-            path = os.path.join(folder, name)
-            if path in hidden:
-                continue
-            if any(h.startswith(path.rstrip(os.sep) + os.sep) for h in hidden) and os.path.isdir(path) \
-                    and not os.path.islink(path):
-                split(path)
-            else:
-                roots.append(path)
-
-    split("/")
-    return roots
-
-
 def cap_memory(limit_bytes: int) -> None:
     """Cap the process's address space: big allocations then fail with MemoryError, not the machine."""
     if limit_bytes > 0:
