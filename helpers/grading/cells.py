@@ -108,11 +108,12 @@ def attach(shell: InteractiveShell, sink: Sink) -> None:
     sys.stdout, sys.stderr = _Stream(sink, "<stdout>"), _Stream(sink, "<stderr>")
 
 
-def run_cells(shell: InteractiveShell, cells: list[tuple[int, str]], timeout: float, grace: float,
+def run_cells(shell: InteractiveShell, cells: list[tuple[int, str]], timeout: float,
               report: Callable[[dict], None]) -> dict:
-    """Run (index, source) cells; returns {"timed_out": [...], "not_run": [...]} by index."""
-    soft_end = time.monotonic() + timeout
-    hard_end = soft_end + grace
+    """Run (index, source) cells; returns {"timed_out": [...], "not_run": [...]} by index.
+
+    The notebook's `timeout` is a hard budget: the cell that spends it is interrupted, no later cell runs."""
+    end = time.monotonic() + timeout
     state = {"armed": False, "fired": False}
 
     def interrupt(signum: int, frame: Any) -> None:
@@ -123,10 +124,10 @@ def run_cells(shell: InteractiveShell, cells: list[tuple[int, str]], timeout: fl
     timed_out, not_run = [], []
     for index, source in cells:
         now = time.monotonic()
-        if now >= hard_end:
+        if now >= end:
             not_run.append(index)
             continue
-        limit = soft_end - now if now < soft_end else hard_end - now
+        limit = end - now
         state["fired"] = False
         report({"event": "start", "cell": index})
         try:

@@ -151,8 +151,8 @@ class _Server:
                    or _learner_made(getattr(type(t), "run", None))]
         children: list[str] = []
         try:
-            if os.getpid() <= 3:  # in the sandbox's own PID namespace: every other process is the notebook's
-                children = [p for p in os.listdir("/proc") if p.isdigit() and int(p) not in (1, os.getpid())]
+            if os.getpid() <= 3:  # in the notebook's own PID namespace: every other process in it is the notebook's
+                children = _namespace_processes()
             else:
                 for task in os.listdir("/proc/self/task"):
                     with open(f"/proc/self/task/{task}/children") as handle:
@@ -311,6 +311,24 @@ def _bare(t: Any) -> Any:
 
     with torch._C.DisableTorchFunctionSubclass():
         return torch.Tensor._make_subclass(torch.Tensor, t.detach().clone(), False)
+
+
+def _namespace_processes() -> list[str]:
+    """Processes of this PID namespace other than its init and this one. /proc is the host's (the engine
+    makes no mount namespace), so each process is matched by its PID namespace and named by its PID there."""
+    mine = os.readlink("/proc/self/ns/pid")
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            if not entry.isdigit() or os.readlink(f"/proc/{entry}/ns/pid") != mine:
+                continue
+            with open(f"/proc/{entry}/status") as handle:
+                inner = next(line.split()[-1] for line in handle if line.startswith("NSpid:"))
+        except (OSError, StopIteration):
+            continue  # ended meanwhile
+        if int(inner) not in (1, os.getpid()):
+            found.append(inner)
+    return found
 
 
 def _learner_made(fn: Any) -> bool:

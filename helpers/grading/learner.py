@@ -33,7 +33,7 @@ def compiled(settings: dict) -> list:
     return [[f, compile(text, f, "exec")] for f, text in settings["extra"]]
 
 
-def main(job: dict, settings: dict, shell: object, job_dir: str, events: int, control: int, grace: float) -> None:
+def main(job: dict, settings: dict, shell: object, job_dir: str, events: int, control: int) -> None:
     """Everything the learner's process does; ends with os._exit."""
     import torch
 
@@ -60,7 +60,7 @@ def main(job: dict, settings: dict, shell: object, job_dir: str, events: int, co
     cells.attach(shell, sink)
     report = _reporter(events)
     sources = [(i, s) for i, s in enumerate(job["sources"]) if i not in set(job["skip"])]
-    outcome = cells.run_cells(shell, sources, job["timeout"], grace, report)
+    outcome = cells.run_cells(shell, sources, job["timeout"], report)
     report({"event": "cells done", **outcome})
     try:
         _, fds, _, _ = recv_fds(socket.socket(fileno=control), 16, 1)

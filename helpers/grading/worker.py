@@ -87,16 +87,15 @@ def run_job(job: dict, settings: dict, shell: object, extra: list, keep: tuple[i
     (job_dir / "work" / "tmp").mkdir(parents=True)
     events_r, events_w = os.pipe()
     control, control_child = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-    grace = max(5.0, job["timeout"] / 10)  # for the cells after one that used up the budget, all together
-    cells_limit = job["timeout"] + grace + 2  # 2 s for an interrupted cell to unwind
+    # the interrupted cell's unwinding (IPython's traceback), no later cell: past this the namespace is killed
+    cells_limit = job["timeout"] + max(5.0, job["timeout"] / 10)
     checks_limit = len(job["exercises"]) * (job["check_timeout"] + 2) + 10
     pid = isolate.fork()
     if pid == 0:
         try:
             for fd in (events_r, control.fileno(), *keep):
                 os.close(fd)
-            isolate.warden(lambda: learner.main(job, settings, shell, str(job_dir), events_w, control_child.fileno(),
-                                                grace),
+            isolate.warden(lambda: learner.main(job, settings, shell, str(job_dir), events_w, control_child.fileno()),
                            cells_limit + checks_limit + 5)  # a backstop: the worker kills earlier
         finally:
             os._exit(70)
@@ -104,7 +103,8 @@ def run_job(job: dict, settings: dict, shell: object, extra: list, keep: tuple[i
     control_child.close()
     try:
         run = _follow(pid, events_r, control, job, job_dir, (cells_limit, checks_limit),
-                      lambda conn: _fork_judge(conn, job, settings, extra, keep=(events_r, control.fileno(), *keep)))
+                      lambda conn, other: _fork_judge(conn, job, settings, extra,
+                                                      close=(other, events_r, control.fileno(), *keep)))
     finally:
         os.close(events_r)
         control.close()
@@ -114,14 +114,14 @@ def run_job(job: dict, settings: dict, shell: object, extra: list, keep: tuple[i
     return run
 
 
-def _fork_judge(conn: socket.socket, job: dict, settings: dict, extra: list, keep: tuple) -> tuple[int, int]:
+def _fork_judge(conn: socket.socket, job: dict, settings: dict, extra: list, close: tuple) -> tuple[int, int]:
     """Fork a judge (this process never ran learner code); return (its pid, the pipe its verdicts come on)."""
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:
         code = 1
         try:
-            for fd in (read_end, *keep):
+            for fd in (read_end, *close):  # the judge holds only its end of the channel and its pipe
                 os.close(fd)
             code = _judge(conn, write_end, job, settings, extra)
         finally:
@@ -194,7 +194,7 @@ def _follow(pid: int, events: int, control: socket.socket, job: dict, job_dir: P
                 run["deleted_work"] = not (job_dir / "work" / "tmp").is_dir()
                 run["cells_seconds"] = time.monotonic() - began
                 ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)  # made only now, by us
-                judge = fork_judge(ours)
+                judge = fork_judge(ours, theirs.fileno())  # (the judge closes the learner's end: EOF must reach it)
                 ours.close()
                 try:
                     socket.send_fds(control, [b"c"], [theirs.fileno()])
@@ -215,7 +215,8 @@ def _follow(pid: int, events: int, control: socket.socket, job: dict, job_dir: P
     if judge is not None:
         got = _verdicts(*judge, wait=max(5.0, deadline - time.monotonic()))
         run["results"] = got.get("verdicts") if isinstance(got.get("verdicts"), dict) else {}
-        run["tampering"] += [str(flag)[:300] for flag in got.get("tampering", []) if isinstance(got, dict)][:10]
+        flags = got.get("tampering")
+        run["tampering"] += [str(flag)[:300] for flag in flags[:10]] if isinstance(flags, list) else []
     return run
 
 
