@@ -44,9 +44,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--timeout", type=float, default=120, help="seconds per notebook for the learner's cells")
     p.add_argument("--check-timeout", type=float, default=30, help="seconds per exercise check")
     p.add_argument("--seed", type=int, default=GRADING_SEED, help="grading seed (practice uses 0)")
-    p.add_argument("--memory-gib", type=float, default=4.0, help="address-space cap per kernel")
+    p.add_argument("--memory-gib", type=float, default=4.0, help="address-space cap per notebook process")
     p.add_argument("--assignments", type=Path, default=prepare.ROOT / "exercises", help="the practice notebooks handed out")
-    p.add_argument("--protect", type=Path, action="append", help="folder kernels may neither read nor change (default: solutions/)")
+    p.add_argument("--protect", type=Path, action="append", help="folder restored after an --unsafe-no-sandbox run (default: solutions/); sandboxed notebooks never read it")
     p.add_argument("--extra-rules", type=Path, action="append", default=[], help="extra rule modules (tests)")
     p.add_argument("--sandbox", choices=("auto", "landlock", "none"), default="auto",
                    help="notebook sandbox: Landlock allow-list (auto, landlock); none needs --unsafe-no-sandbox")
