@@ -1,4 +1,4 @@
-"""What a grading kernel may see: the environment, the course's package and its own job folder, nothing else.
+"""What a notebook's process may read: the environment, the course's package and its own job folder, nothing else.
 
 Landlock grants a notebook's process reads under this list (plus its own job folder) and writes only in its
 job folder, so `.git`, `tests/`, `solutions/` and other learners are out of its reach; isolate.py gives it
@@ -18,7 +18,7 @@ ROOT = HELPERS.parent
 
 
 def allowed_paths() -> list[str]:
-    """Folders a kernel may read: the system, Python and its packages, the course's helpers package."""
+    """Folders a notebook's process may read: the system, Python and its packages, the course's helpers package."""
     paths = ["/usr", "/etc", sys.base_prefix, sys.prefix, str(HELPERS)]
     for entry in sys.path:  # site-packages outside the prefix (a user site, a system dist-packages)
         real = os.path.realpath(entry) if entry else ""
@@ -41,7 +41,7 @@ def landlock_roots() -> list[str]:
 
 
 def tree_state(folders: list[Path]) -> dict[str, tuple[int, int]]:
-    """Size and modification time of every file under `folders` (to find what an unsandboxed kernel changed)."""
+    """Size and modification time of every file under `folders` (to find what an unsandboxed notebook changed)."""
     state: dict[str, tuple[int, int]] = {}
     for folder in folders:
         for base, dirs, files in os.walk(folder):

@@ -21,7 +21,7 @@ What crosses, and why it is safe for the verdict:
   After each call the learner's copies of the checker's tensors come back (values, requires_grad, .grad),
   with the global RNG state and grad mode, so in-place updates and side effects are judged as in-process.
 Frames are 8-byte big-endian lengths followed by the payload. This file imports only the standard library
-and torch (no ipykernel, no nbclient): the grader sends its source into the kernel and runs `serve` there.
+and torch: the learner's process runs its source, compiled by the worker before any learner code ran.
 """
 from __future__ import annotations
 
@@ -411,11 +411,10 @@ def serve(namespace: dict, conn: socket.socket, limit: float = REQUEST_LIMIT) ->
         conn.close()
 
 
-def serve_path(namespace: dict, path: str, limit: float = REQUEST_LIMIT) -> None:
-    """Connect to the grader's socket at `path` and serve the checker there."""
-    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    conn.connect(path)
-    serve(namespace, conn, limit)
+def warm() -> None:
+    """Load the lazy module attributes that the facts request reads (about 0.1 s): a fork server calls this
+    once, so that no notebook forked from it pays for it."""
+    _Server({}, None, REQUEST_LIMIT).do_facts({})
 
 
 # ---------------------------------------------------------------- checker side

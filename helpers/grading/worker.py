@@ -17,8 +17,8 @@ import select
 import socket
 import shutil
 import signal
-import tempfile
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -31,10 +31,11 @@ def _preload() -> object:
     # with sympy: 1-3 s that every fresh kernel pays again)
     import helpers  # noqa: F401  (the course's package, as `from helpers import check` loads it)
     import helpers.checks  # noqa: F401
-    from helpers.grading import cells
+    from helpers.grading import cells, channel, judging  # noqa: F401  (judging: every judge forked from here has it)
 
     shell = cells.make_shell()
     import matplotlib.pyplot  # noqa: F401  (with the inline backend: it hooks into the shell)
+    channel.warm()
 
     return shell
 
