@@ -110,6 +110,24 @@ def test_checker_functions_become_callbacks_with_gradients() -> None:
     """, rule)
 
 
+def test_a_callback_gets_the_checkers_own_tensor_back_with_its_graph() -> None:
+    """03b.2's shape: the rule sends x (requiring grad) and f; the learner calls f(x) on that very x."""
+    def rule(link: proxies.Link) -> None:
+        jacobian = proxies.answer_for(link, "jacobian")
+        x = torch.tensor([0.5, 1.5, -1.0])
+        got = call_learner(jacobian, lambda t: t ** 3, x.clone().requires_grad_(), name="jacobian")
+        assert torch.allclose(got, torch.diag(3 * x ** 2))
+
+    with_learner("""
+        import torch
+        def jacobian(f, x):
+            y = f(x)
+            rows = [torch.autograd.grad(y, x, grad_outputs=torch.eye(len(y))[i], retain_graph=True)[0]
+                    for i in range(len(y))]
+            return torch.stack(rows)
+    """, rule)
+
+
 def test_errors_stubs_and_hangs_become_feedback() -> None:
     def rule(link: proxies.Link) -> None:
         from helpers.checking import NotAnswered, WrongAnswer

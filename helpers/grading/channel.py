@@ -257,7 +257,9 @@ class _Server:
         torch = self.torch
         tensors: list = []
         value = self.plain(list(args), tensors)
-        needing = [t["obj"] for t in tensors if t["rg"]]
+        # the arguments whose gradients the checker's graph gives, in the checker's order (_callback: top-level
+        # tensors that require grad, the checker's own ones sent back by reference included)
+        needing = [a for a in args if isinstance(a, torch.Tensor) and a.requires_grad]
         for t in tensors:
             t.pop("obj")
         reply = self.ask({"op": "callback", "cb": cid, "args": value, "tensors": tensors,

@@ -41,6 +41,7 @@ class Link:
         self.conn, self.next_id, self.callbacks, self.kept, self.wait = conn, 0, {}, {}, wait
         self.graphs: dict[int, tuple[list, list]] = {}  # checker-function outputs the learner may backward through
         self.closed = False
+        self.objects: dict = {}  # the checker's objects sent with the call under way, by reference id
 
     def request(self, message: dict) -> dict:
         if self.closed:
@@ -75,7 +76,7 @@ class Link:
     def _callback(self, message: dict) -> dict:
         fn = self.callbacks.get(message.get("cb"))
         try:
-            args = decode(message.get("args"), message.get("tensors", []), {}, None)
+            args = decode(message.get("args"), message.get("tensors", []), self.objects, None)
             with torch.set_grad_enabled(bool(message.get("grad_enabled"))):  # the learner's grad mode
                 value = fn(*args)
             if isinstance(value, torch.Tensor) and value.requires_grad:  # keep the graph for the learner's backward
@@ -101,6 +102,7 @@ class Link:
         pickler_out = io.BytesIO()
         pickler = _Pickler(pickler_out, self)
         pickler.dump((args, kwargs))
+        self.objects = pickler.objects  # a callback during this call may hand our own tensors back
         reply = self.request({"op": "call", "target": target, "args": pickler_out.getvalue(), "data": pickler.data,
                               "sent": list(pickler.data), "rng": torch.get_rng_state(),
                               "grad_enabled": torch.is_grad_enabled()})
