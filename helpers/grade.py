@@ -2,8 +2,8 @@
 
 SUBMISSIONS holds one folder per learner with their practice notebooks (or nbgrader's
 submitted/<learner>/<assignment>/*.ipynb). Each notebook runs from scratch in its own sandboxed process,
-forked from a worker that imported torch once; then a judge process that never runs learner code judges every exercise with a grading seed, calling
-the learner's functions through a socket (see helpers/grading/channel.py).
+forked from a worker that imported torch once; then a judge process that never runs learner code judges
+every exercise with a grading seed, calling the learner's functions through a socket (helpers/grading/channel.py).
 Writes the gradebook CSV, a JSON with every message next to it and feedback/<learner>.md.
 `--progress [FOLDER]` grades one folder (default exercises/) and prints a table instead.
 `--points FILE` (TOML) sets points and weights, `--due`/`--late` a deadline, `--lms`/`--roster` an LMS
