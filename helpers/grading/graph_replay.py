@@ -70,12 +70,11 @@ def _leaf_finder(root: torch.Tensor) -> Callable[[int], torch.Tensor]:
     stack, seen = [root.grad_fn], set()
     while stack:
         node = stack.pop()
-        if node is None or node in seen:
-            continue
-        seen.add(node)
-        if type(node).__name__ == "AccumulateGrad":
-            found[id(node.variable)] = node.variable
-        stack += [child for child, _ in node.next_functions]
+        if node is not None and node not in seen:
+            seen.add(node)
+            if type(node).__name__ == "AccumulateGrad":
+                found[id(node.variable)] = node.variable
+            stack += [child for child, _ in node.next_functions]
     return lambda rid: found[rid]
 
 
