@@ -128,6 +128,25 @@ def test_a_callback_gets_the_checkers_own_tensor_back_with_its_graph() -> None:
     """, rule)
 
 
+def test_second_derivatives_cross_through_a_callback() -> None:
+    """03b.3's shape: create_graph=True on a checker function's output, then a second backward."""
+    def rule(link: proxies.Link) -> None:
+        second = proxies.answer_for(link, "second")
+        x = torch.tensor([0.5, 1.5])
+        assert torch.allclose(call_learner(second, lambda t: t ** 3, x.clone().requires_grad_(), name="second"), 6 * x)
+        assert call_learner(second, lambda t: 3 * t + 1, x.clone().requires_grad_(), name="second",
+                            none_ok=True) is None
+
+    with_learner("""
+        import torch
+        def second(f, x):
+            (d1,) = torch.autograd.grad(f(x).sum(), x, create_graph=True)
+            if not d1.requires_grad:  # f linear: no graph, as in-process
+                return None
+            return torch.autograd.grad(d1.sum(), x)[0]
+    """, rule)
+
+
 def test_errors_stubs_and_hangs_become_feedback() -> None:
     def rule(link: proxies.Link) -> None:
         from helpers.checking import NotAnswered, WrongAnswer

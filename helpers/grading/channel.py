@@ -292,13 +292,20 @@ def _callback_grad_class() -> Any:
 
         @staticmethod
         def forward(ctx: Any, server: _Server, key: int, value: Any, *inputs: Any) -> Any:
-            ctx.server, ctx.key = server, key
+            ctx.server, ctx.key, ctx.inputs = server, key, inputs
             return value.clone()
 
         @staticmethod
         def backward(ctx: Any, grad: Any) -> Any:
-            reply = ctx.server.ask({"op": "callback_backward", "key": ctx.key, "grad": _bare(grad)})
-            return (None, None, None, *reply["grads"])
+            # With create_graph (a second derivative), the checker keeps the gradient's own graph, and the
+            # gradient joins the learner's graph as this Function again (one input: the common case).
+            deeper = torch.is_grad_enabled() and len(ctx.inputs) == 1
+            reply = ctx.server.ask({"op": "callback_backward", "key": ctx.key, "grad": _bare(grad),
+                                    "create_graph": deeper})
+            grads = list(reply["grads"])
+            if deeper and "key" in reply and grads[0] is not None:
+                grads[0] = _CallbackGrad.apply(ctx.server, reply["key"], grads[0], *ctx.inputs)
+            return (None, None, None, *grads)
 
     _CALLBACK_GRAD = _CallbackGrad
     return _CallbackGrad

@@ -92,8 +92,17 @@ class Link:
     def _callback_backward(self, message: dict) -> dict:
         try:
             outputs, inputs = self.graphs[message["key"]]
-            grads = torch.autograd.grad(outputs, inputs, [message["grad"]], retain_graph=True, allow_unused=True)
-            return {"grads": [None if g is None else g.detach() for g in grads]}
+            deeper = bool(message.get("create_graph")) and len(inputs) == 1
+            # (the upstream gradient is taken as a constant: a second derivative through the inputs, as in
+            # `grad(grad(f(x).sum(), x, create_graph=True)[0].sum(), x)`; a gradient that does not depend on
+            # the inputs, f linear, then has no graph, as in-process)
+            grads = torch.autograd.grad(outputs, inputs, [message["grad"]], retain_graph=True, allow_unused=True,
+                                        create_graph=deeper)
+            reply: dict = {"grads": [None if g is None else g.detach() for g in grads]}
+            if deeper and grads[0] is not None and grads[0].requires_grad:
+                self.graphs[len(self.graphs)] = ([grads[0]], list(inputs))
+                reply["key"] = len(self.graphs) - 1
+            return reply
         except Exception as exc:  # noqa: BLE001
             return {"error": f"{type(exc).__name__}: {exc}"}
 
