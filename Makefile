@@ -68,8 +68,8 @@ progress: env  ## run your exercises/ the way the grader does and list what is d
 bench-explorer-browser: env  ## input -> redraw of the explorers in Chromium (JupyterLab, kernel shut down)
 	$(PY) scripts/bench_explorer_browser.py
 
-bench-grader: env  ## time the grader on a generated class of 40 learners, --jobs 1 and 2
-	$(PY) scripts/bench_grader.py
+bench-grader: env  ## time the grader (whole command) on a generated class, --jobs 1 and 2, beside nbgrader if installed
+	$(PY) scripts/bench_grader.py $(if $(NBGRADER),--nbgrader $(NBGRADER))
 
 student-pack: env  ## dist/autograd-sharp-edges-student.zip: lessons, exercises, helpers; no solutions
 	$(PY) -m helpers.student_pack

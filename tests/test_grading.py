@@ -39,6 +39,8 @@ PLANTED = Path(__file__).resolve().parent.parent / "solutions" / "zz_planted_by_
 TIMEOUT, CHECK_TIMEOUT = "900", "300"
 LOOP_TIMEOUT, LOOP_CHECK_TIMEOUT = "15", "5"
 ROOT = Path(__file__).resolve().parent.parent
+# A learner process forked from a worker maps about 0.7 GiB (an ipykernel with torch mapped 1.6 GiB):
+# 1.5 GiB leaves the memory hog the same headroom that 2.5 GiB left a kernel.
 
 
 def learner_nb(right: tuple[int, ...] = (), *, replace: dict[int, str] | None = None,
@@ -257,7 +259,7 @@ def run_grader(root: Path, cls: Path, protected: Path, *extra: str, limits: tupl
     cmd = [sys.executable, "-m", "helpers.grade", str(cls), "--out", str(root / "out" / "gradebook.csv"),
            "--assignments", str(assign), "--extra-rules", str(RULES), "--protect", str(protected),
            *(["--protect", str(PLANTED.parent)] if CAN_SANDBOX else []),
-           "--timeout", limits[0], "--check-timeout", limits[1], "--memory-gib", "2.5", "--jobs", "2", *extra]
+           "--timeout", limits[0], "--check-timeout", limits[1], "--memory-gib", "1.5", "--jobs", "2", *extra]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=3600, cwd=Path(__file__).parent.parent)
 
 
@@ -385,7 +387,9 @@ def test_review_column_names_each_kind_of_tampering(graded: dict) -> None:
     review = {learner: row["review"] for learner, row in graded["rows"].items()}
     assert "left threads running" in review["forges_verdicts"]
     assert "replaced library functions" in review["patches_libraries"]
-    assert "broke the grader's own cell" in review["breaks_grader_cell"]
+    # (the fork engine runs no grader cell: its channel code was compiled before the learner's cells, so the
+    # patches no longer break it; they are caught as what they are, and still cost every point)
+    assert "replaced library functions" in review["breaks_grader_cell"]
     assert "left processes running" in review["detached_process"]
     assert "symbolic links in the submission" in review["links_solution"]
     assert "symbolic links in the submission" in review["links_folder"]
@@ -484,7 +488,7 @@ def test_unsafe_mode_checks_the_checkout_afterwards(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not CAN_SANDBOX, reason="needs Landlock")
-def test_landlock_allow_list_where_bwrap_is_not_used(tmp_path: Path) -> None:
+def test_landlock_allow_list(tmp_path: Path) -> None:
     cls = tmp_path / "class"
     for learner, nb in {"all_right": learner_nb(ALL), "steals_answers": learner_nb(insert={14: [STEAL]})}.items():
         (cls / learner).mkdir(parents=True)

@@ -53,7 +53,7 @@ def test_in_place_changes_and_rng_come_back() -> None:
         p = torch.ones(3, requires_grad=True)
         p.grad = torch.full((3,), 2.0)
         torch.manual_seed(5)
-        call_learner(step, [p], 0.5, name="step", none_ok=True)  # an in-place step returns nothing
+        call_learner(step, [p], 0.5, name="step", none_ok=True)  # as 02.x calls sgd_step
         assert torch.equal(p.detach(), torch.zeros(3)) and p.is_leaf and p.requires_grad
         torch.manual_seed(5)
         want, after = torch.rand(2), torch.rand(2)
@@ -107,6 +107,43 @@ def test_checker_functions_become_callbacks_with_gradients() -> None:
             leaf = x.detach().clone().requires_grad_()
             fn(leaf).sum().backward()
             return leaf.grad
+    """, rule)
+
+
+def test_a_callback_gets_the_checkers_own_tensor_back_with_its_graph() -> None:
+    """03b.2's shape: the rule sends x (requiring grad) and f; the learner calls f(x) on that very x."""
+    def rule(link: proxies.Link) -> None:
+        jacobian = proxies.answer_for(link, "jacobian")
+        x = torch.tensor([0.5, 1.5, -1.0])
+        got = call_learner(jacobian, lambda t: t ** 3, x.clone().requires_grad_(), name="jacobian")
+        assert torch.allclose(got, torch.diag(3 * x ** 2))
+
+    with_learner("""
+        import torch
+        def jacobian(f, x):
+            y = f(x)
+            rows = [torch.autograd.grad(y, x, grad_outputs=torch.eye(len(y))[i], retain_graph=True)[0]
+                    for i in range(len(y))]
+            return torch.stack(rows)
+    """, rule)
+
+
+def test_second_derivatives_cross_through_a_callback() -> None:
+    """03b.3's shape: create_graph=True on a checker function's output, then a second backward."""
+    def rule(link: proxies.Link) -> None:
+        second = proxies.answer_for(link, "second")
+        x = torch.tensor([0.5, 1.5])
+        assert torch.allclose(call_learner(second, lambda t: t ** 3, x.clone().requires_grad_(), name="second"), 6 * x)
+        assert call_learner(second, lambda t: 3 * t + 1, x.clone().requires_grad_(), name="second",
+                            none_ok=True) is None
+
+    with_learner("""
+        import torch
+        def second(f, x):
+            (d1,) = torch.autograd.grad(f(x).sum(), x, create_graph=True)
+            if not d1.requires_grad:  # f linear: no graph, as in-process
+                return None
+            return torch.autograd.grad(d1.sum(), x)[0]
     """, rule)
 
 

@@ -1,16 +1,15 @@
-"""What a grading kernel may see: the environment, the course's package and its own job folder, nothing else.
+"""What a notebook's process may read: the environment, the course's package and its own job folder, nothing else.
 
-bubblewrap builds the kernel's whole file system from named read-only binds (so `.git`, `tests/`,
-`solutions/` and other learners do not exist for it), gives it its own PID namespace (every process a
-notebook starts dies with its kernel) and no network. Where bwrap cannot run, Landlock grants reads under
-the same list. Where neither can, the grader needs an explicit unsafe flag and checks the checkout and the
-environment afterwards (`tree_state`).
+Landlock grants a notebook's process reads under this list (plus its own job folder) and writes only in its
+job folder, so `.git`, `tests/`, `solutions/` and other learners are out of its reach; isolate.py gives it
+its own PID namespace (every process a notebook starts dies with it) and network namespace (no network).
+Where Landlock cannot run, the grader needs an explicit unsafe flag and checks the checkout and the
+environment afterwards (`tree_state`). bubblewrap is not used: it wraps a command, and the fork engine
+forks each notebook's process from a worker that has already imported torch.
 """
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 import sys
 from pathlib import Path
 
@@ -19,7 +18,7 @@ ROOT = HELPERS.parent
 
 
 def allowed_paths() -> list[str]:
-    """Folders a kernel may read: the system, Python and its packages, the course's helpers package."""
+    """Folders a notebook's process may read: the system, Python and its packages, the course's helpers package."""
     paths = ["/usr", "/etc", sys.base_prefix, sys.prefix, str(HELPERS)]
     for entry in sys.path:  # site-packages outside the prefix (a user site, a system dist-packages)
         real = os.path.realpath(entry) if entry else ""
@@ -36,39 +35,13 @@ def _inside(path: str, folder: str) -> bool:
     return path == folder or path.startswith(folder.rstrip("/") + "/")
 
 
-def bwrap_args() -> list[str] | None:
-    """bubblewrap's arguments for the allow-list (the job's own binds are added per notebook), or None."""
-    exe = shutil.which("bwrap")
-    if exe is None or not sys.platform.startswith("linux"):
-        return None
-    args = [exe, "--die-with-parent", "--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
-            "--new-session", "--cap-drop", "ALL", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp"]
-    for name in sorted(os.listdir("/")):
-        top = "/" + name
-        if os.path.islink(top) and os.readlink(top).lstrip("/").startswith("usr/"):
-            args += ["--symlink", os.readlink(top), top]  # merged /usr: /bin -> usr/bin and friends
-    for path in allowed_paths():
-        args += ["--ro-bind", path, path]
-    return args if _runs(args) else None
-
-
-def _runs(args: list[str]) -> bool:
-    """bwrap may be installed yet refused (no user namespaces in a container): try it once."""
-    try:
-        done = subprocess.run([*args, sys.executable, "-c", "import helpers"], capture_output=True, timeout=120,
-                              cwd="/")
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return done.returncode == 0
-
-
 def landlock_roots() -> list[str]:
     """Landlock's readable roots: the allow-list plus what a process needs from /proc, /sys and /dev."""
     return [*allowed_paths(), "/proc", "/sys", "/dev"]
 
 
 def tree_state(folders: list[Path]) -> dict[str, tuple[int, int]]:
-    """Size and modification time of every file under `folders` (to find what an unsandboxed kernel changed)."""
+    """Size and modification time of every file under `folders` (to find what an unsandboxed notebook changed)."""
     state: dict[str, tuple[int, int]] = {}
     for folder in folders:
         for base, dirs, files in os.walk(folder):

@@ -21,7 +21,7 @@ What crosses, and why it is safe for the verdict:
   After each call the learner's copies of the checker's tensors come back (values, requires_grad, .grad),
   with the global RNG state and grad mode, so in-place updates and side effects are judged as in-process.
 Frames are 8-byte big-endian lengths followed by the payload. This file imports only the standard library
-and torch (no ipykernel, no nbclient): the grader sends its source into the kernel and runs `serve` there.
+and torch: the learner's process runs its source, compiled by the worker before any learner code ran.
 """
 from __future__ import annotations
 
@@ -151,8 +151,8 @@ class _Server:
                    or _learner_made(getattr(type(t), "run", None))]
         children: list[str] = []
         try:
-            if os.getpid() <= 3:  # in the sandbox's own PID namespace: every other process is the notebook's
-                children = [p for p in os.listdir("/proc") if p.isdigit() and int(p) not in (1, os.getpid())]
+            if os.getpid() <= 3:  # in the notebook's own PID namespace: every other process in it is the notebook's
+                children = _namespace_processes()
             else:
                 for task in os.listdir("/proc/self/task"):
                     with open(f"/proc/self/task/{task}/children") as handle:
@@ -257,7 +257,9 @@ class _Server:
         torch = self.torch
         tensors: list = []
         value = self.plain(list(args), tensors)
-        needing = [t["obj"] for t in tensors if t["rg"]]
+        # the arguments whose gradients the checker's graph gives, in the checker's order (_callback: top-level
+        # tensors that require grad, the checker's own ones sent back by reference included)
+        needing = [a for a in args if isinstance(a, torch.Tensor) and a.requires_grad]
         for t in tensors:
             t.pop("obj")
         reply = self.ask({"op": "callback", "cb": cid, "args": value, "tensors": tensors,
@@ -290,13 +292,20 @@ def _callback_grad_class() -> Any:
 
         @staticmethod
         def forward(ctx: Any, server: _Server, key: int, value: Any, *inputs: Any) -> Any:
-            ctx.server, ctx.key = server, key
+            ctx.server, ctx.key, ctx.inputs = server, key, inputs
             return value.clone()
 
         @staticmethod
         def backward(ctx: Any, grad: Any) -> Any:
-            reply = ctx.server.ask({"op": "callback_backward", "key": ctx.key, "grad": _bare(grad)})
-            return (None, None, None, *reply["grads"])
+            # With create_graph (a second derivative), the checker keeps the gradient's own graph, and the
+            # gradient joins the learner's graph as this Function again (one input: the common case).
+            deeper = torch.is_grad_enabled() and len(ctx.inputs) == 1
+            reply = ctx.server.ask({"op": "callback_backward", "key": ctx.key, "grad": _bare(grad),
+                                    "create_graph": deeper})
+            grads = list(reply["grads"])
+            if deeper and "key" in reply and grads[0] is not None:
+                grads[0] = _CallbackGrad.apply(ctx.server, reply["key"], grads[0], *ctx.inputs)
+            return (None, None, None, *grads)
 
     _CALLBACK_GRAD = _CallbackGrad
     return _CallbackGrad
@@ -311,6 +320,24 @@ def _bare(t: Any) -> Any:
 
     with torch._C.DisableTorchFunctionSubclass():
         return torch.Tensor._make_subclass(torch.Tensor, t.detach().clone(), False)
+
+
+def _namespace_processes() -> list[str]:
+    """Processes of this PID namespace other than its init and this one. /proc is the host's (the engine
+    makes no mount namespace), so each process is matched by its PID namespace and named by its PID there."""
+    mine = os.readlink("/proc/self/ns/pid")
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            if not entry.isdigit() or os.readlink(f"/proc/{entry}/ns/pid") != mine:
+                continue
+            with open(f"/proc/{entry}/status") as handle:
+                inner = next(line.split()[-1] for line in handle if line.startswith("NSpid:"))
+        except (OSError, StopIteration):
+            continue  # ended meanwhile
+        if int(inner) not in (1, os.getpid()):
+            found.append(inner)
+    return found
 
 
 def _learner_made(fn: Any) -> bool:
@@ -393,11 +420,10 @@ def serve(namespace: dict, conn: socket.socket, limit: float = REQUEST_LIMIT) ->
         conn.close()
 
 
-def serve_path(namespace: dict, path: str, limit: float = REQUEST_LIMIT) -> None:
-    """Connect to the grader's socket at `path` and serve the checker there."""
-    conn = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-    conn.connect(path)
-    serve(namespace, conn, limit)
+def warm() -> None:
+    """Load the lazy module attributes that the facts request reads (about 0.1 s): a fork server calls this
+    once, so that no notebook forked from it pays for it."""
+    _Server({}, None, REQUEST_LIMIT).do_facts({})
 
 
 # ---------------------------------------------------------------- checker side

@@ -1,4 +1,4 @@
-"""The unit of work: one learner's notebook for one assignment, graded on a pool of threads."""
+"""The unit of work: one learner's notebook for one assignment, graded by a pool of workers (pool.py)."""
 from __future__ import annotations
 
 import sys
@@ -8,6 +8,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from helpers.grading import collect, report
+from helpers.grading.pool import Pool
 from helpers.grading.runner import Settings, run_notebook_flags
 
 
@@ -31,7 +32,7 @@ def jobs_for(learner: str, folder: Path, assignments: list, reference: dict) -> 
     return jobs, notes, review
 
 
-def grade_job(job: tuple, settings: Settings) -> dict:
+def grade_job(job: tuple, settings: Settings, pool: Pool) -> dict:
     """Run and check one notebook (or record why it could not run); never raises."""
     learner, assignment, rel, code = job
     if code is None:
@@ -41,7 +42,7 @@ def grade_job(job: tuple, settings: Settings) -> dict:
     exercises = [(i, list(n)) for i, n in assignment.exercises]
     tampering: list[str] = []
     try:
-        status, notes, results, tampering = run_notebook_flags(code, exercises, settings)
+        status, notes, results, tampering = run_notebook_flags(code, exercises, settings, pool.run)
     except Exception as exc:  # noqa: BLE001  (a grader failure must not lose the learner's row)
         status, notes, results = "grader error", [f"the grader failed: {type(exc).__name__}: {exc}"], {}
     checked = collect.lessons_checked(code)
@@ -59,16 +60,16 @@ def grade_job(job: tuple, settings: Settings) -> dict:
     return record
 
 
-def run_all(jobs: list, settings: Settings, n: int) -> dict[int, dict]:
-    """Grade every job on `n` threads (each drives its own kernel process), with a progress bar on a terminal."""
-    pool = ThreadPoolExecutor(max_workers=n)
+def run_all(jobs: list, settings: Settings, workers: Pool) -> dict[int, dict]:
+    """Grade every job, one thread per worker, with a progress bar on a terminal."""
+    pool = ThreadPoolExecutor(max_workers=len(workers.workers))
     out = {}
     try:
         with tqdm(total=len(jobs), unit="nb", disable=not sys.stderr.isatty(), desc="grading") as bar:
-            futures = {pool.submit(grade_job, job, settings): id(job) for job in jobs}
+            futures = {pool.submit(grade_job, job, settings, workers): id(job) for job in jobs}
             for future in as_completed(futures):
                 out[futures[future]] = future.result()
                 bar.update(1)
-    finally:  # on Ctrl-C: drop queued notebooks; running ones finish and shut their kernels down
+    finally:  # on Ctrl-C: drop queued notebooks; running ones finish
         pool.shutdown(wait=True, cancel_futures=True)
     return out

@@ -41,6 +41,7 @@ class Link:
         self.conn, self.next_id, self.callbacks, self.kept, self.wait = conn, 0, {}, {}, wait
         self.graphs: dict[int, tuple[list, list]] = {}  # checker-function outputs the learner may backward through
         self.closed = False
+        self.objects: dict = {}  # the checker's objects sent with the call under way, by reference id
 
     def request(self, message: dict) -> dict:
         if self.closed:
@@ -75,7 +76,7 @@ class Link:
     def _callback(self, message: dict) -> dict:
         fn = self.callbacks.get(message.get("cb"))
         try:
-            args = decode(message.get("args"), message.get("tensors", []), {}, None)
+            args = decode(message.get("args"), message.get("tensors", []), self.objects, None)
             with torch.set_grad_enabled(bool(message.get("grad_enabled"))):  # the learner's grad mode
                 value = fn(*args)
             if isinstance(value, torch.Tensor) and value.requires_grad:  # keep the graph for the learner's backward
@@ -91,8 +92,17 @@ class Link:
     def _callback_backward(self, message: dict) -> dict:
         try:
             outputs, inputs = self.graphs[message["key"]]
-            grads = torch.autograd.grad(outputs, inputs, [message["grad"]], retain_graph=True, allow_unused=True)
-            return {"grads": [None if g is None else g.detach() for g in grads]}
+            deeper = bool(message.get("create_graph")) and len(inputs) == 1
+            # (the upstream gradient is taken as a constant: a second derivative through the inputs, as in
+            # `grad(grad(f(x).sum(), x, create_graph=True)[0].sum(), x)`; a gradient that does not depend on
+            # the inputs, f linear, then has no graph, as in-process)
+            grads = torch.autograd.grad(outputs, inputs, [message["grad"]], retain_graph=True, allow_unused=True,
+                                        create_graph=deeper)
+            reply: dict = {"grads": [None if g is None else g.detach() for g in grads]}
+            if deeper and grads[0] is not None and grads[0].requires_grad:
+                self.graphs[len(self.graphs)] = ([grads[0]], list(inputs))
+                reply["key"] = len(self.graphs) - 1
+            return reply
         except Exception as exc:  # noqa: BLE001
             return {"error": f"{type(exc).__name__}: {exc}"}
 
@@ -101,6 +111,7 @@ class Link:
         pickler_out = io.BytesIO()
         pickler = _Pickler(pickler_out, self)
         pickler.dump((args, kwargs))
+        self.objects = pickler.objects  # a callback during this call may hand our own tensors back
         reply = self.request({"op": "call", "target": target, "args": pickler_out.getvalue(), "data": pickler.data,
                               "sent": list(pickler.data), "rng": torch.get_rng_state(),
                               "grad_enabled": torch.is_grad_enabled()})

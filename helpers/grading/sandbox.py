@@ -1,9 +1,9 @@
-"""Confine a grading kernel: a memory cap (RLIMIT_AS) and, on Linux, a Landlock file-system sandbox.
+"""Confine a notebook's process: a memory cap (RLIMIT_AS) and, on Linux, a Landlock file-system sandbox.
 
-Landlock (Linux >= 5.13, unprivileged, also binds root) lets the kernel read the machine except the
-protected paths (solutions/, .git, other learners' work, the gradebook) and write only its own job
-folder; from ABI 6 it also may not signal or ptrace processes outside its sandbox (the grader).
-Everything here is plain ctypes syscalls, so it runs in the kernel before ipykernel starts.
+Landlock (Linux >= 5.13, unprivileged, also binds root) lets the process read only the allow-list
+(allowlist.py: the system, Python's environment, the course's helpers, its own job folder) and write only
+its job folder; from ABI 6 it also may not signal or ptrace processes outside its sandbox (the grader).
+Everything here is plain ctypes syscalls, applied in the learner's process before any learner code runs.
 """
 from __future__ import annotations
 
@@ -48,30 +48,6 @@ def landlock_abi() -> int:
     except (OSError, AttributeError):
         return 0
     return max(0, int(version))
-
-
-def readable_roots(protected: list[str]) -> list[str]:
-    """Paths that together cover the whole file system except `protected` (split at their ancestors)."""
-    hidden = {os.path.realpath(p) for p in protected}
-    roots: list[str] = []
-
-    def split(folder: str) -> None:
-        try:
-            names = sorted(os.listdir(folder))
-        except OSError:
-            return
-        for name in names:
-            path = os.path.join(folder, name)
-            if path in hidden:
-                continue
-            if any(h.startswith(path.rstrip(os.sep) + os.sep) for h in hidden) and os.path.isdir(path) \
-                    and not os.path.islink(path):
-                split(path)
-            else:
-                roots.append(path)
-
-    split("/")
-    return roots
 
 
 def cap_memory(limit_bytes: int) -> None:
