@@ -126,8 +126,3 @@ def run_check(exercise_id: str, answers: dict[str, Any], seed: int) -> CheckResu
 def close(actual: float, expected: float, tol: float = 1e-5) -> bool:
     """Float comparison that treats NaN as never close."""
     return not (math.isnan(actual) or math.isnan(expected)) and abs(actual - expected) <= tol * (1 + abs(expected))
-
-
-def _short(exc: BaseException, limit: int = 160) -> str:
-    """Kept for callers of the old private name."""
-    return short(exc, limit)

@@ -20,3 +20,10 @@ def assert_fails(exercise_id: str, hint_part: str, **answers: Any) -> None:
         result = verdict(exercise_id, seed, **answers)
         assert result.status == "failed", result.text()
         assert hint_part in result.hint, result.text()
+
+
+def assert_all_pass(exercise_id: str, seed: int, right_answers: list[dict[str, Any]]) -> None:
+    """Every right answer of a RIGHT_ANSWERS table passes with this seed."""
+    for answers in right_answers:
+        result = verdict(exercise_id, seed, **answers)
+        assert result.passed, result.text()

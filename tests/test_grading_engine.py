@@ -158,14 +158,14 @@ def test_a_looping_cell_is_interrupted_and_no_later_cell_runs(one_worker: pool.W
     """The notebook's time is a hard budget (issue 10): the cell that spends it is interrupted, the rest skipped;
     the answers given before it are still judged."""
     done = one_worker.run(job([SETUP, "slope = 12.0", "while True:\n    pass", "w = torch.zeros(3, requires_grad=True)"],
-                              timeout=1))
+                              timeout=5))  # a busy machine still runs the two quick cells well inside 5 s
     assert done["timed_out"] == [2] and done["not_run"] == [3] and done["phase"] == "graded", done
     assert done["results"]["98.2"]["status"] == "passed" and done["results"]["98.3"]["status"] == "not_answered", done
 
 
 def test_a_cell_that_refuses_the_interrupt_meets_the_hard_deadline(one_worker: pool.Worker) -> None:
     stubborn = "while True:\n    try:\n        while True:\n            pass\n    except KeyboardInterrupt:\n        pass"
-    done = one_worker.run(job([SETUP, stubborn, "slope = 12.0"], timeout=1))
+    done = one_worker.run(job([SETUP, stubborn, "slope = 12.0"], timeout=5))
     assert done["deadline"] and done["phase"] == "cells" and done["running"] == 1, done
     assert done["results"] == {}
 

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 import torch
 
-from check_helpers import SEEDS, assert_fails, verdict
+from check_helpers import SEEDS, assert_all_pass, assert_fails, verdict
 
 RAISES = {"a": True, "b": False, "c": True, "d": False, "e": False, "f": True, "g": True}
 CULPRIT = {"node": "ExpBackward0", "tensor": "c"}
@@ -101,9 +101,7 @@ RIGHT_ANSWERS: dict[str, list[dict[str, Any]]] = {
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("exercise_id", sorted(RIGHT_ANSWERS))
 def test_right_answers_pass(exercise_id: str, seed: int) -> None:
-    for answers in RIGHT_ANSWERS[exercise_id]:
-        result = verdict(exercise_id, seed, **answers)
-        assert result.passed, result.text()
+    assert_all_pass(exercise_id, seed, RIGHT_ANSWERS[exercise_id])
 
 
 @pytest.mark.parametrize("key", sorted(RAISES))

@@ -6,7 +6,7 @@ from typing import Any
 import pytest
 import torch
 
-from check_helpers import SEEDS, assert_fails, verdict
+from check_helpers import SEEDS, assert_all_pass, assert_fails, verdict
 
 PREDICTIONS = {"plain_backward_raises": True, "after_backward": 40.0, "g": 12.0, "after_grad": 40.0,
                "eval_requires_grad": True}
@@ -135,9 +135,7 @@ RIGHT_ANSWERS: dict[str, list[dict[str, Any]]] = {
 @pytest.mark.parametrize("seed", SEEDS)
 @pytest.mark.parametrize("exercise_id", sorted(RIGHT_ANSWERS))
 def test_right_answers_pass(exercise_id: str, seed: int) -> None:
-    for answers in RIGHT_ANSWERS[exercise_id]:
-        result = verdict(exercise_id, seed, **answers)
-        assert result.passed, result.text()
+    assert_all_pass(exercise_id, seed, RIGHT_ANSWERS[exercise_id])
 
 
 @pytest.mark.parametrize("key, wrong", [("plain_backward_raises", False), ("after_backward", 4.0), ("g", 4.0),

@@ -20,8 +20,7 @@ from IPython.core.displaypub import DisplayPublisher
 from IPython.core.interactiveshell import InteractiveShell
 from traitlets.config import Config
 
-CAP = 64 * 1024  # characters of output kept per notebook
-INLINE = "module://matplotlib_inline.backend_inline"
+CAP = 64 * 1024  # characters of output kept per notebook (the inline backend is set by worker.py)
 
 
 class Sink:
